@@ -1,0 +1,34 @@
+# Two commands for a newcomer: `make demo` and `make test`.  Both set up a local
+# virtual environment (.venv) on first use; only python3 (3.10+) and make are needed.
+PYTHON ?= python3
+VENV   := .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+
+.PHONY: demo test venv torch bench clean
+
+demo: $(STAMP)
+	$(PY) -m autograd_lite demo
+
+test: $(STAMP)
+	$(PY) -m pytest -q
+
+venv: $(STAMP)
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q -e ".[test]"
+	touch $(STAMP)
+
+# Optional: PyTorch for the cross-check tests and benchmarks (CI does this).
+# On machines without a local wheel this downloads several GB.
+torch: $(STAMP)
+	$(PY) -m pip install -q torch==2.13.0
+
+# Benchmarks against micrograd (and PyTorch when installed); prints ratios.
+bench: $(STAMP)
+	$(PY) -m pip install -q ".[bench]"
+	$(PY) benchmarks/chain.py
+
+clean:
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,0 +1,24 @@
+"""autograd_lite: a small scalar reverse-mode automatic-differentiation engine.
+
+>>> from autograd_lite import Value, grad
+>>> x = Value(3.0)
+>>> y = x * x + 2 * x
+>>> y.backward(); x.grad
+8.0
+>>> grad(lambda x: x ** 3)(2.0)
+12.0
+"""
+
+from autograd_lite.engine import (
+    Value, cos, detect_anomaly, dot, exp, is_grad_enabled, leaky_relu, log, no_grad,
+    relu, sigmoid, sin, softplus, sqrt, sum, tanh,
+)
+from autograd_lite.functional import grad, hessian, value_and_grad
+
+__version__ = "0.1.0"
+
+# `sum` stays out of __all__ so `from autograd_lite import *` does not shadow the builtin.
+__all__ = [
+    "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
+    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
+]

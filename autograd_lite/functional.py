@@ -1,0 +1,136 @@
+"""Function transforms with JAX's names and semantics: grad, value_and_grad, hessian.
+
+Called with plain numbers they return plain floats.  Called with Values (as
+happens when one transform is nested inside another) they return Values
+connected to the graph, so ``grad(grad(f))`` is the second derivative.
+
+They are pure: they read no ``.grad`` and write none, so they are safe to
+call on a function that closes over a model's parameters.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Sequence, Union
+
+from autograd_lite.engine import Value, _identity, _reverse_topological, _stored_locals, _value_locals, _vjp
+
+__all__ = ["grad", "value_and_grad", "hessian"]
+
+ArgNums = Union[int, Sequence[int]]
+
+
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
+    """A function that returns ``(f(*xs), df/dxs)``, shaped as ``argnums`` is.
+
+    ``argnums`` is an int (one gradient) or a tuple of ints (a tuple of
+    gradients).  Each differentiated argument is its own variable, even when
+    two arguments are the same object.
+
+    >>> value_and_grad(lambda x, y: x * y, argnums=(0, 1))(3.0, 4.0)
+    (12.0, (4.0, 3.0))
+    """
+    positions, single = _check_argnums(argnums)
+
+    def value_and_grad_f(*args):
+        for i in positions:
+            if i >= len(args):
+                raise TypeError(f"argnums={argnums!r} asks for argument {i}, "
+                                f"but {len(args)} positional arguments were given")
+        nested = any(type(args[i]) is Value for i in positions)
+        args = list(args)
+        inputs = []
+        for i in positions:
+            x = args[i]
+            # A fresh node per argument: partial derivatives hold the other arguments
+            # fixed, and the traversal can stop here instead of entering an outer graph.
+            v = _identity(x) if type(x) is Value else Value(x)
+            args[i] = v
+            inputs.append(v)
+        out = f(*args)
+        if type(out) is not Value:
+            if isinstance(out, (int, float)) and not isinstance(out, bool):
+                zero = Value(0.0) if nested else 0.0  # f ignores its inputs: zero gradient
+                grads = tuple(zero for _ in positions)
+                return (Value(float(out)) if nested else float(out)), (grads[0] if single else grads)
+            raise TypeError(f"value_and_grad: f must return a scalar Value, got {type(out).__name__}")
+        grads = _gradients(out, inputs, nested)
+        value = out if nested else out.data
+        return value, (grads[0] if single else tuple(grads))
+
+    _wraps(value_and_grad_f, f, "value_and_grad")
+    return value_and_grad_f
+
+
+def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
+    """A function that returns the derivative of f with respect to argument(s) ``argnums``.
+
+    >>> grad(lambda x: x ** 3)(2.0)
+    12.0
+    >>> grad(grad(lambda x: x ** 3))(2.0)     # second derivative, 6x
+    12.0
+    """
+    vg = value_and_grad(f, argnums)
+
+    def grad_f(*args):
+        return vg(*args)[1]
+
+    _wraps(grad_f, f, "grad")
+    return grad_f
+
+
+def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[..., list]:
+    """A function that returns the matrix of second derivatives of f, as a list of rows.
+
+    ``argnums`` defaults to every positional argument (a scalar engine has no
+    vector argument to default to).  Built as the gradient of each entry of
+    the gradient, so it costs one forward pass per row: meant for a few inputs.
+
+    >>> hessian(lambda x, y: x * x * y)(3.0, 2.0)
+    [[4.0, 6.0], [6.0, 0.0]]
+    """
+
+    def hessian_f(*args):
+        positions = tuple(range(len(args))) if argnums is None else _check_argnums(argnums)[0]
+        g = grad(f, positions)
+        return [list(grad(lambda *a, i=i: g(*a)[i], positions)(*args)) for i in range(len(positions))]
+
+    _wraps(hessian_f, f, "hessian")
+    return hessian_f
+
+
+def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:
+    """d(out)/d(input) for each input; Values (differentiable again) when nested."""
+    # The inputs are fresh nodes.  Cutting their edges for the duration makes them
+    # leaves of this computation, so neither the walk nor the chain rule leaves f's graph.
+    cut = [(v, v._a) for v in inputs]
+    for v, _ in cut:
+        v._a = None
+    try:
+        order = _reverse_topological(out)
+        if nested:
+            grads, zero = _vjp(order, Value(1.0), _value_locals), Value(0.0)
+        else:
+            grads, zero = _vjp(order, 1.0, _stored_locals), 0.0
+    finally:
+        for v, a in cut:
+            v._a = a
+    return [grads.get(v, zero) for v in inputs]
+
+
+def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
+    if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
+        raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
+    single = isinstance(argnums, int)
+    positions = (argnums,) if single else tuple(argnums)
+    for i in positions:
+        if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+            raise TypeError(f"argnums must hold non-negative ints, got {argnums!r}")
+    if len(set(positions)) != len(positions):
+        raise ValueError(f"argnums has a repeated position: {argnums!r}")
+    return positions, single
+
+
+def _wraps(wrapper: Callable, f: Callable, transform: str) -> None:
+    name = getattr(f, "__name__", type(f).__name__)
+    wrapper.__name__ = wrapper.__qualname__ = f"{transform}({name})"
+    wrapper.__doc__ = f"{transform} of {name}."
