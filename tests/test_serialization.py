@@ -128,3 +128,21 @@ def test_mismatched_file_is_caught_by_load_state_dict(tmp_path):
 def test_missing_file(tmp_path):
     with pytest.raises(FileNotFoundError):
         al.load(tmp_path / "nope.json")
+
+
+def test_import_is_fast_and_torch_free():
+    """`import autograd_lite` (nn, optim, losses, save/load included) never imports torch."""
+    import subprocess
+    import sys
+    code = ("import sys, autograd_lite; from autograd_lite import nn, optim, losses, save, load; "
+            "import autograd_lite.interop; print('torch' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "False"
+
+
+def test_interop_without_torch_says_how_to_install(monkeypatch):
+    import sys
+    from autograd_lite.interop import to_torch
+    monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
+    with pytest.raises(ImportError, match="pip install torch"):
+        to_torch(nn.MLP(2, [1]))
