@@ -226,7 +226,8 @@ def _assign_groups(g: _Built, model: Any, level: str) -> None:
         layer_params = [p for n in neurons for p in _neuron_params(n)]
         lgroup = None
         if level == "layer":
-            lgroup = _Group(gid=f"L{li}", title=f"Layer {li}: {len(neurons)} neurons", layer=li,
+            plural = "s" if len(neurons) != 1 else ""
+            lgroup = _Group(gid=f"L{li}", title=f"Layer {li}: {len(neurons)} neuron{plural}", layer=li,
                             n_params=len(layer_params), param_grad_norm=_norm(layer_params))
             g.groups.append(lgroup)
         for ni, neuron in enumerate(neurons, start=1):
@@ -377,24 +378,34 @@ def _value_attrs(node: Value, i: int, role: str, *, color: str, highlight: bool,
 def _group_node(group: _Group, *, color: str, highlight: bool, backward_ran: bool,
                 max_grad: float) -> str:
     out = group.output
-    data = _num(out.data) if out is not None else "-"
-    grad = out.grad if out is not None else 0.0
+    is_layer = group.gid.startswith("L")
+    # A neuron shows its output Value; a layer has many outputs, so only its parameters.
+    grad = out.grad if out is not None and not is_layer else 0.0
     fill = _GROUP_FILL if color == "role" else _fill(grad, "value", color, max_grad)
+    if color == "grad" and is_layer:
+        fill = _heat(group.param_grad_norm, max(max_grad, group.param_grad_norm))
     act = f" {group.activation}" if group.activation else ""
-    grad_cell = f"<TD>grad {_html(_num(grad))}</TD>"
+    cells = f"<TD><B>{_html(group.title)}</B>{_html(act)}</TD>"
     border = ""
-    if highlight and out is not None:
-        if not (math.isfinite(out.data) and math.isfinite(grad) and math.isfinite(group.param_grad_norm)):
-            border = f' COLOR="{_BAD}" BORDER="2"'
-        elif backward_ran and grad == 0.0:
+    if not is_layer and out is not None:
+        grad_cell = f"<TD>grad {_html(_num(grad))}</TD>"
+        if highlight and backward_ran and grad == 0.0:
             grad_cell = f'<TD BGCOLOR="{_ZERO_FILL}"><I>grad 0</I></TD>'
-    bg = f' BGCOLOR="{fill}"' if fill else ""
-    table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{bg}{border}>'
-             f"<TR><TD><B>{_html(group.title)}</B>{_html(act)}</TD>"
-             f"<TD>data {_html(data)}</TD>{grad_cell}</TR>"
-             f'<TR><TD COLSPAN="3"><FONT POINT-SIZE="9">{group.n_params} params, '
+        cells += f"<TD>data {_html(_num(out.data))}</TD>{grad_cell}"
+        if highlight and not (math.isfinite(out.data) and math.isfinite(grad)):
+            border = f' COLOR="{_BAD}" BORDER="2"'
+    if highlight and not math.isfinite(group.param_grad_norm):
+        border = f' COLOR="{_BAD}" BORDER="2"'
+    span = 1 if is_layer or out is None else 3
+    table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{_bg(fill)}{border}>'
+             f"<TR>{cells}</TR>"
+             f'<TR><TD COLSPAN="{span}"><FONT POINT-SIZE="9">{group.n_params} params, '
              f"|grad| {_html(_num(group.param_grad_norm))}</FONT></TD></TR></TABLE>")
     return f"{group.gid} [shape=plain label=<{table}>];"
+
+
+def _bg(fill: str) -> str:
+    return f' BGCOLOR="{fill}"' if fill else ""
 
 
 def _fill(grad: float, role: str, color: str, max_grad: float) -> str:
