@@ -323,3 +323,41 @@ def test_import_autograd_lite_imports_no_optional_dependency():
             "print(sorted(m for m in ('graphviz', 'pygraphviz', 'matplotlib', 'tqdm') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+# -- the CLI ----------------------------------------------------------------------
+
+def test_cli_graph_writes_the_format_asked(tmp_path, capsys):
+    from autograd_lite.cli import main
+    assert main(["graph", "--expr", "(a*b + c).tanh()", "-o", str(tmp_path / "e"), "-f", "dot"]) == 0
+    assert capsys.readouterr().out.strip() == str(tmp_path / "e.dot")
+    src = (tmp_path / "e.dot").read_text()
+    assert ">a</TD>" in src and "tanh" in src
+    assert main(["graph", "--expr", "a*b", "--collapse", "layer", "-o", str(tmp_path / "x")]) == 2
+    assert main(["graph", "--model", "-o", str(tmp_path / "m.txt")]) == 0
+    assert (tmp_path / "m.txt").read_text().rstrip().endswith("out v405")
+
+
+@needs_renderer
+def test_cli_graph_renders_png(tmp_path):
+    from autograd_lite.cli import main
+    assert main(["graph", "--model", "--collapse", "neuron", "-o", str(tmp_path / "m.png")]) == 0
+    assert (tmp_path / "m.png").read_bytes()[:4] == b"\x89PNG"
+
+
+@pytest.mark.parametrize("expr", ["__import__('os')", "a.__class__", "open('f').read()", "[a for a in b]",
+                                  "a if b else c", "lambda: 1", "a < b", "tanh(a, b)", "f'{a}'"])
+def test_cli_expression_parser_refuses_anything_but_arithmetic(expr):
+    from autograd_lite.viz._cli import parse_expression
+    with pytest.raises(ValueError, match="--expr"):
+        parse_expression(expr)
+
+
+def test_cli_expression_parser_builds_the_graph():
+    from autograd_lite.viz._cli import parse_expression
+    y = parse_expression("-x**2 + 2*exp(x) / y.sigmoid() + abs(y)", {"x": 0.5, "y": -1.0})
+    x_, y_ = 0.5, -1.0
+    expected = -x_ ** 2 + 2 * math.exp(x_) / (1 / (1 + math.exp(-y_))) + abs(y_)
+    assert y.data == pytest.approx(expected)
+    text = format_graph(y)
+    assert text.count("# x") == 1 and text.count("# y") == 1  # one leaf per name, reused
