@@ -14,7 +14,7 @@ import pytest
 
 from autograd_lite import Value, dot
 from autograd_lite.nn import MLP
-from autograd_lite.viz import Graph, GraphTooLarge, RenderError, draw_dot, format_graph, to_dot
+from autograd_lite.viz import Graph, GraphTooLarge, RenderError, animate_backward, draw_dot, format_graph, to_dot
 from autograd_lite.viz import render as render_module
 
 DATA = Path(__file__).parent / "data"
@@ -361,3 +361,36 @@ def test_cli_expression_parser_builds_the_graph():
     assert y.data == pytest.approx(expected)
     text = format_graph(y)
     assert text.count("# x") == 1 and text.count("# y") == 1  # one leaf per name, reused
+
+
+# -- the backward animation -------------------------------------------------------
+
+def grad_texts(svg: str) -> list[str]:
+    return [t.text for t in ET.fromstring(svg).iter(f"{SVG_NS}text") if (t.text or "").startswith("grad")]
+
+
+@needs_renderer
+def test_animation_fills_one_grad_per_frame_on_a_fixed_layout(tmp_path):
+    root = small_graph()
+    before = [(n.label, n.grad) for n in root.parents + (root,)]
+    anim = animate_backward(root)
+    assert len(anim) == 7
+    frames = anim.frames()
+    assert grad_texts(frames[0]) == ["grad ?"] * 6
+    assert [sum(t != "grad ?" for t in grad_texts(f)) for f in frames] == list(range(7))
+    assert grad_texts(frames[-1]) == ["grad -0.94", "grad 0.94", "grad 1.88", "grad 1.88", "grad 2", "grad 1"]
+    # same geometry in every frame: only the grad texts differ
+    strip = lambda svg: re.sub(r"<text[^>]*>grad [^<]*</text>", "", svg)  # noqa: E731
+    assert len({strip(f) for f in frames}) == 1
+    assert [(n.label, n.grad) for n in root.parents + (root,)] == before
+    html_page = open(anim.save(tmp_path / "bp")).read()
+    assert html_page.count('data-step="') == 6 and "<script>" in html_page
+
+
+def test_animation_without_a_renderer_shows_the_steps_as_text(no_renderer):
+    anim = animate_backward(small_graph())
+    page = anim._repr_html_()
+    assert page.startswith("<pre>") and "autograd_lite[viz]" in page
+    assert anim.log[0] == "v5 = mul v4: grad 1 (the root)" and anim.log[-1] == "v0 (a): grad -0.94"
+    with pytest.raises(RenderError):
+        anim.frame(0)

@@ -14,6 +14,7 @@ v1 = tanh v0    data=0.4621  grad=1
 out v1
 """
 
+from autograd_lite.viz.animate import BackwardAnimation, animate_backward
 from autograd_lite.viz.dot import GraphTooLarge, to_dot
 from autograd_lite.viz.render import Graph, RenderError, draw_dot
 from autograd_lite.viz.plots import layer_grad_norms, plot_decision_boundary, plot_grad_norms, plot_history
@@ -22,4 +23,5 @@ from autograd_lite.viz.text import format_graph
 __all__ = [
     "to_dot", "draw_dot", "Graph", "format_graph", "GraphTooLarge", "RenderError",
     "plot_history", "plot_decision_boundary", "plot_grad_norms", "layer_grad_norms",
+    "animate_backward", "BackwardAnimation",
 ]
