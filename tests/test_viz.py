@@ -119,7 +119,7 @@ def test_roles_heat_map_and_highlights():
     src = to_dot(y, params=[w])
     assert '"#c6dbef"' in src and '"#d9f0d3"' in src and '"#fdd0a2"' in src  # param, input, output
     heat = to_dot(y, color="grad")
-    assert "#d94801" in heat  # the largest |grad| is the hottest color
+    assert "#f16913" in heat  # the largest |grad| is the hottest color
     dead = Value(-1.0, label="x") * Value(1.0)
     out = dead.relu() + 1.0
     out.backward()

@@ -37,7 +37,7 @@ _BAD = "#e31a1c"          # NaN / inf
 _BAD_FILL = "#fcbba1"
 _ZERO_FILL = "#d9d9d9"    # a zero gradient after a backward pass
 # Heat map for |grad|: white (vanishing) to red (the largest |grad| in the graph).
-_HEAT = ["#ffffff", "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913", "#d94801"]
+_HEAT = ["#ffffff", "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913"]  # darker hides text
 _HEAT_DECADES = 6.0  # the map spans 1e-6 * max|grad| .. max|grad| on a log scale
 
 # Ops that end a neuron (its nonlinearity); used by collapse.
