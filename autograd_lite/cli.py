@@ -49,7 +49,14 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True)
     demo = sub.add_parser("demo", help="run the main demo")
     demo.set_defaults(run=_demo)
+    _add_graph_command(sub)
     return parser
+
+
+def _add_graph_command(sub) -> None:
+    # `autograd-lite graph` lives with the drawing code (autograd_lite/viz/_cli.py)
+    from autograd_lite.viz._cli import add_graph_command
+    add_graph_command(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
