@@ -14,6 +14,8 @@ from autograd_lite.engine import (
     relu, sigmoid, sin, softplus, sqrt, sum, tanh,
 )
 from autograd_lite.functional import grad, hessian, value_and_grad
+from autograd_lite.check import GradcheckError, gradcheck, gradgradcheck
+from autograd_lite.custom import primitive
 
 __version__ = "0.1.0"
 
@@ -21,4 +23,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
+    "gradcheck", "gradgradcheck", "GradcheckError", "primitive",
 ]
