@@ -103,7 +103,7 @@ def _piecewise_linear(slope_left: float, slope_right: float) -> Callable[[comple
 
 
 _R = Domain()                                   # the whole (bounded) real line
-_POS = Domain(0.0, 10.0)
+_POS = Domain(0.0, 10.0, poles=(0.0,))       # strictly positive (log, and sqrt away from its infinite slope)
 _NONZERO = Domain(-10.0, 10.0, poles=(0.0,))
 _UNARY_POINTS = ((-1.5,), (0.3,), (2.0,))
 _SMOOTH_POINTS = ((-3.0,), (-0.2,), (0.0,), (0.9,), (2.0,))
