@@ -32,7 +32,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("autograd_lite.testing needs hypothesis: pip install 'autograd_lite[check]'") from e
 
 import autograd_lite as al
-from autograd_lite.check import _backward_grads, _compare, complex_step_check, gradcheck, gradgradcheck
+from autograd_lite.check import _backward_grads, _compare, _float_differences, complex_step_check, gradcheck, gradgradcheck
 from autograd_lite.op_table import OPS, Domain, OpInfo
 
 __all__ = ["values", "programs", "expressions", "mlps", "Program", "MLP", "assert_gradients_match"]
@@ -41,8 +41,11 @@ _MARGIN = 1e-3  # how far generated points stay from kinks, poles and domain end
 _BOUND = 1e3    # |every intermediate value| stays below this, so differences stay meaningful
 
 
-def values(op: str | OpInfo | None = None, arg: int = 0, *, margin: float = 0.0) -> st.SearchStrategy[float]:
+def values(op: str | OpInfo | None = None, arg: int = 0, *, margin: float = _MARGIN) -> st.SearchStrategy[float]:
     """Floats in the domain of argument ``arg`` of an op-table row (default: [-10, 10]).
+
+    ``margin`` keeps them that far inside the ends and from poles, so that
+    finite differences have room.
 
     >>> from hypothesis import given
     >>> @given(values("log"))
@@ -255,13 +258,3 @@ def assert_gradients_match(f: Callable[..., Any], inputs: Sequence[float], *, re
     if complex_step:
         complex_step_check(f, xs)
 
-
-def _float_differences(f: Callable[..., float], xs: list[float], eps: float) -> list[float]:
-    # numerical_grad passes Values; a reference written on floats gets floats
-    out = []
-    for i in range(len(xs)):
-        up, down = list(xs), list(xs)
-        up[i] += eps
-        down[i] -= eps
-        out.append((f(*up) - f(*down)) / (2.0 * eps))
-    return out
