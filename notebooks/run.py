@@ -44,11 +44,16 @@ def execute(path: Path, *, quick: bool, timeout: int = 600):
                             resources={"metadata": {"path": str(HERE)}},
                             record_timing=False)  # no timestamps: a re-run changes only what changed
     client.execute()
-    _drop_renderer_noise(nb)
+    _tidy(nb)
     return nb
 
 
-def _drop_renderer_noise(nb) -> None:
+def _tidy(nb) -> None:
+    """Drop renderer noise and merge consecutive stream outputs.
+
+    A cell's prints reach the notebook in as many chunks as the kernel happened
+    to flush, which varies from run to run; merged, a re-run is byte-identical.
+    """
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
@@ -59,6 +64,10 @@ def _drop_renderer_noise(nb) -> None:
                 if not lines:
                     continue
                 out.text = "".join(lines)
+            if (out.output_type == "stream" and kept and kept[-1].output_type == "stream"
+                    and kept[-1].name == out.name):
+                kept[-1].text += out.text
+                continue
             kept.append(out)
         cell.outputs = kept
 
