@@ -5,7 +5,7 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv torch bench clean
+.PHONY: demo test venv notebooks torch bench clean
 
 demo: $(STAMP)
 	$(PY) -m autograd_lite demo
@@ -15,9 +15,14 @@ test: $(STAMP)
 
 venv: $(STAMP)
 
+# Re-run every notebook in notebooks/ with full settings and rewrite its outputs in
+# place (seeded: the same numbers each time).  `make test` runs them quick, into a temp folder.
+notebooks: $(STAMP)
+	$(PY) notebooks/run.py
+
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[test,viz]"
+	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
 	touch $(STAMP)
 
 # Optional: PyTorch for the cross-check tests and benchmarks (CI does this).
