@@ -1,0 +1,457 @@
+"""Neural-network building blocks with PyTorch's vocabulary and micrograd's layout.
+
+``MLP(2, [16, 16, 1])`` is micrograd's model: the same attributes (``layers``,
+``neurons``, ``w``, ``b``), the same 337 parameters in the same order (layer by
+layer, neuron by neuron, weights then bias), the same uniform(-1, 1) weights
+and zero biases.  With ``seed=`` the weights are drawn in micrograd's order
+from a private ``random.Random(seed)``, so ``MLP(2, [16, 16, 1], seed=1337)``
+equals micrograd's model after ``random.seed(1337)``.
+
+A neuron's ``w·x + b`` is one ``autograd_lite.dot`` node, not 2n chained
+adds and muls: that single node is most of why a training step is fast.
+
+>>> from autograd_lite.nn import MLP
+>>> model = MLP(2, [16, 16, 1], seed=0)
+>>> len(model.parameters())
+337
+>>> model([1.0, -2.0])
+Value(data=..., grad=0.0, op=...)
+"""
+
+from __future__ import annotations
+
+import math
+import random
+from typing import Any, Callable, Iterator, NamedTuple, Sequence
+
+from autograd_lite.engine import Value, dot
+
+__all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "StateDictError", "ACTIVATIONS", "INITS"]
+
+# activation name -> the function applied to a neuron's w·x + b
+ACTIVATIONS: dict[str, Callable[[Value], Value] | None] = {
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "leaky_relu": Value.leaky_relu,  # slope 0.01, PyTorch's default
+    "linear": None,
+}
+
+# Initialization schemes (names from torch.nn.init), and the aliases learners use.
+INITS = ("uniform", "xavier_uniform", "xavier_normal", "kaiming_uniform", "kaiming_normal")
+_INIT_ALIASES = {"xavier": "xavier_uniform", "glorot": "xavier_uniform",
+                 "kaiming": "kaiming_normal", "he": "kaiming_normal"}
+
+
+class StateDictError(RuntimeError, ValueError):
+    """A state dict that does not fit the model: missing/unexpected keys, a size mismatch, a bad value.
+
+    A RuntimeError like PyTorch's, and a ValueError like our other input errors.
+    """
+
+
+class IncompatibleKeys(NamedTuple):
+    """What ``load_state_dict(strict=False)`` skipped, as PyTorch returns it."""
+
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+
+class Module:
+    """Base class: parameters are found by walking attributes, as PyTorch does.
+
+    Attributes that are Values are parameters, attributes that are Modules are
+    submodules, and lists or tuples of either are walked with their index as
+    the name (``layers.0.neurons.3.w.1``).  Subclasses write ``forward``;
+    calling the module calls it.
+
+    >>> class Affine(Module):
+    ...     def __init__(self):
+    ...         self.a = Value(2.0)
+    ...         self.b = Value(1.0)
+    ...     def forward(self, x):
+    ...         return self.a * x + self.b
+    >>> m = Affine()
+    >>> m(3.0).data, [name for name, _ in m.named_parameters()]
+    (7.0, ['a', 'b'])
+    """
+
+    training: bool = True
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return self.forward(*args, **kwargs)
+
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        raise NotImplementedError(f"{type(self).__name__} must define forward()")
+
+    # -- walking the module tree (iteratively, in attribute order) --------------
+
+    def _walk(self) -> Iterator[tuple[str, Any]]:
+        """Every (dotted name, Value or Module) under self, depth first, in definition order."""
+        stack: list[tuple[str, Any]] = [("", self)]
+        while stack:
+            prefix, obj = stack.pop()
+            if isinstance(obj, Module):
+                if obj is not self:
+                    yield prefix, obj
+                children = [(k, v) for k, v in vars(obj).items() if not k.startswith("_")]
+            elif isinstance(obj, (list, tuple)):
+                children = [(str(i), v) for i, v in enumerate(obj)]
+            else:  # a Value
+                yield prefix, obj
+                continue
+            # reversed, so the stack pops them in their natural order
+            for key, value in reversed(children):
+                if type(value) is Value or isinstance(value, (Module, list, tuple)):
+                    stack.append((f"{prefix}.{key}" if prefix else key, value))
+
+    def named_parameters(self) -> list[tuple[str, Value]]:
+        """(dotted name, Value) for every parameter, each once, in definition order.
+
+        >>> [n for n, _ in Neuron(2).named_parameters()]
+        ['w.0', 'w.1', 'b']
+        """
+        seen: set[Value] = set()
+        out = []
+        for name, obj in self._walk():
+            if type(obj) is Value and obj not in seen:  # a shared parameter is listed once, as PyTorch
+                seen.add(obj)
+                out.append((name, obj))
+        return out
+
+    def parameters(self) -> list[Value]:
+        """Every parameter Value, in micrograd's order: layer by layer, neuron by neuron, weights then bias."""
+        return [p for _, p in self.named_parameters()]
+
+    def modules(self) -> list[Module]:
+        """self and every submodule, in definition order."""
+        return [self] + [m for _, m in self._walk() if isinstance(m, Module)]
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0 (call it before each ``backward``)."""
+        for p in self.parameters():
+            p.grad = 0.0
+
+    def train(self, mode: bool = True) -> Module:
+        """Switch self and all submodules to training mode (dropout active); returns self."""
+        if not isinstance(mode, bool):
+            raise TypeError(f"train(mode) expects a bool, got {type(mode).__name__}")
+        for m in self.modules():
+            m.training = mode
+        return self
+
+    def eval(self) -> Module:
+        """Switch to evaluation mode (dropout off); returns self.  Same as ``train(False)``."""
+        return self.train(False)
+
+    # -- state dicts ----------------------------------------------------------
+
+    def state_dict(self) -> dict[str, float]:
+        """{dotted name: float} for every parameter: plain data, ready for ``json`` or ``autograd_lite.save``.
+
+        >>> Neuron(2, seed=0).state_dict()
+        {'w.0': ..., 'w.1': ..., 'b': 0.0}
+        """
+        return {name: p.data for name, p in self.named_parameters()}
+
+    def load_state_dict(self, state_dict: dict[str, float], strict: bool = True) -> IncompatibleKeys:
+        """Copy the floats of ``state_dict`` into the parameters with the same names.
+
+        With ``strict=True`` (the default) the keys must match exactly; otherwise
+        the missing and unexpected keys are returned and the rest is loaded.
+        A different architecture is reported as a size mismatch naming the
+        list that differs.  Nothing is changed unless the whole load succeeds.
+
+        >>> a, b = Neuron(2, seed=1), Neuron(2, seed=2)
+        >>> b.load_state_dict(a.state_dict())
+        IncompatibleKeys(missing_keys=[], unexpected_keys=[])
+        >>> b.w[0].data == a.w[0].data
+        True
+        """
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+        name = type(self).__name__
+        params = dict(self.named_parameters())
+        for key in state_dict:
+            if not isinstance(key, str):
+                raise StateDictError(f"Error(s) in loading state_dict for {name}: keys must be str, got {key!r}")
+        mismatches = _size_mismatches(params, state_dict)
+        if mismatches:
+            raise StateDictError(f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(mismatches))
+        missing = [k for k in params if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in params]
+        if strict and (missing or unexpected):
+            lines = []
+            if missing:
+                lines.append("Missing key(s) in state_dict: " + ", ".join(f'"{k}"' for k in missing) + ".")
+            if unexpected:
+                lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
+            raise StateDictError(f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(lines))
+        values = {}
+        for key, p in params.items():
+            if key in state_dict:
+                values[key] = _checked_float(state_dict[key], key, name)
+        for key, v in values.items():  # all checked: now copy
+            params[key].data = v
+        return IncompatibleKeys(missing, unexpected)
+
+    def num_parameters(self) -> int:
+        """How many scalar parameters the module has."""
+        return len(self.named_parameters())
+
+
+def _checked_float(v: Any, key: str, owner: str) -> float:
+    # bool is an int in Python, but True as a weight is surely a mistake
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise StateDictError(f"Error(s) in loading state_dict for {owner}: "
+                             f'"{key}" must be a float, got {type(v).__name__}')
+    v = float(v)
+    if not math.isfinite(v):
+        raise StateDictError(f"Error(s) in loading state_dict for {owner}: \"{key}\" is {v}, not a finite float")
+    return v
+
+
+def _list_sizes(keys) -> dict[str, int]:
+    """For each list in the names ('layers', 'layers.0.neurons', ...), how many items it has."""
+    sizes: dict[str, int] = {}
+    for key in keys:
+        parts = key.split(".")
+        for i, part in enumerate(parts):
+            if part.isdigit():
+                prefix = ".".join(parts[:i])
+                sizes[prefix] = max(sizes.get(prefix, 0), int(part) + 1)
+    return sizes
+
+
+def _size_mismatches(params: dict, state: dict) -> list[str]:
+    mine, theirs = _list_sizes(params), _list_sizes(state)
+    out = []
+    for prefix, n in mine.items():
+        m = theirs.get(prefix)
+        if m is not None and m != n:
+            what = prefix or "the model"
+            out.append(f"size mismatch for {what}: copying a param with shape ({m},) from checkpoint, "
+                       f"the shape in current model is ({n},).")
+    return out
+
+
+def _resolve_rng(seed: int | None, rng: random.Random | None) -> random.Random:
+    """The generator a model draws from: never the global ``random`` state."""
+    if seed is not None and rng is not None:
+        raise ValueError("pass seed= or rng=, not both")
+    if rng is not None:
+        if not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        return rng
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+        raise TypeError(f"seed must be an int, got {type(seed).__name__}")
+    return random.Random(seed)  # seed None: fresh entropy from the OS
+
+
+def _check_activation(activation: str) -> str:
+    if activation not in ACTIVATIONS:
+        raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
+    return activation
+
+
+def _check_init(init: str) -> str:
+    init = _INIT_ALIASES.get(init, init)
+    if init not in INITS:
+        raise ValueError(f"init must be one of {', '.join(map(repr, INITS + tuple(_INIT_ALIASES)))}, got {init!r}")
+    return init
+
+
+def _check_size(n: Any, what: str) -> int:
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"{what} must be a positive int, got {n!r}")
+    return n
+
+
+def _draw(rng: random.Random, init: str, fan_in: int, fan_out: int) -> float:
+    # torch.nn.init's formulas with gain 1 (Xavier) and sqrt(2) (Kaiming, for ReLU)
+    if init == "uniform":
+        return rng.uniform(-1, 1)  # micrograd's; same call, so same numbers for the same seed
+    if init == "xavier_uniform":
+        a = math.sqrt(6.0 / (fan_in + fan_out))
+        return rng.uniform(-a, a)
+    if init == "xavier_normal":
+        return rng.gauss(0.0, math.sqrt(2.0 / (fan_in + fan_out)))
+    if init == "kaiming_uniform":
+        a = math.sqrt(6.0 / fan_in)
+        return rng.uniform(-a, a)
+    return rng.gauss(0.0, math.sqrt(2.0 / fan_in))  # kaiming_normal
+
+
+def _inputs(x: Any, nin: int) -> Sequence:
+    """x as a sequence of nin inputs (floats or Values); a lone number or Value is one input."""
+    if type(x) is Value or isinstance(x, (int, float)):
+        x = (x,)
+    elif not hasattr(x, "__len__"):
+        x = list(x)
+    if len(x) != nin:
+        raise ValueError(f"expected {nin} input{'s' if nin != 1 else ''}, got {len(x)}")
+    return x
+
+
+class Neuron(Module):
+    """One neuron: ``activation(w·x + b)``, with ``w`` a list of ``nin`` Values and ``b`` a Value.
+
+    ``activation`` is "relu" (the default, as micrograd), "tanh", "sigmoid",
+    "leaky_relu" or "linear"; micrograd's ``nonlin=False`` means "linear".
+    ``init`` picks the weight distribution (see the module docstring); the
+    bias starts at 0.  ``fan_out`` only matters for Xavier initialization.
+
+    >>> n = Neuron(2, activation="tanh", seed=0)
+    >>> y = n([1.0, 2.0]); y.op
+    'tanh'
+    >>> n([1.0, 2.0, 3.0])
+    Traceback (most recent call last):
+    ValueError: expected 2 inputs, got 3
+    """
+
+    def __init__(self, nin: int, activation: str = "relu", *, nonlin: bool | None = None, init: str = "uniform",
+                 seed: int | None = None, rng: random.Random | None = None, fan_out: int = 1) -> None:
+        self.nin = _check_size(nin, "nin")
+        if nonlin is not None:  # micrograd's keyword
+            activation = "relu" if nonlin else "linear"
+        self.activation = _check_activation(activation)
+        self.init = _check_init(init)
+        rng = _resolve_rng(seed, rng)
+        self.w: list[Value] = [Value(_draw(rng, self.init, nin, fan_out)) for _ in range(nin)]
+        self.b: Value = Value(0.0)
+        self._act = ACTIVATIONS[self.activation]
+
+    @property
+    def nonlin(self) -> bool:
+        """micrograd's flag: True unless the neuron is linear."""
+        return self.activation != "linear"
+
+    def forward(self, x: Any) -> Value:
+        return self._forward(_inputs(x, self.nin))
+
+    def _forward(self, xs: Sequence) -> Value:
+        act = dot(self.w, xs, self.b)  # one node; bias first in the sum, as micrograd
+        f = self._act
+        return act if f is None else f(act)
+
+    def __repr__(self) -> str:
+        return f"Neuron({self.nin}, activation={self.activation!r})"
+
+
+class Layer(Module):
+    """``nout`` neurons reading the same ``nin`` inputs.  One output: a Value; several: a list.
+
+    Keyword arguments go to each ``Neuron``; a ``seed`` seeds the whole layer.
+
+    >>> layer = Layer(3, 2, activation="sigmoid", seed=0)
+    >>> [round(y.data, 3) for y in layer([0.0, 0.0, 0.0])]
+    [0.5, 0.5]
+    """
+
+    def __init__(self, nin: int, nout: int, activation: str = "relu", *, nonlin: bool | None = None,
+                 init: str = "uniform", seed: int | None = None, rng: random.Random | None = None) -> None:
+        self.nin = _check_size(nin, "nin")
+        self.nout = _check_size(nout, "nout")
+        rng = _resolve_rng(seed, rng)
+        self.neurons: list[Neuron] = [Neuron(nin, activation, nonlin=nonlin, init=init, rng=rng, fan_out=nout)
+                                      for _ in range(nout)]
+        self.activation = self.neurons[0].activation
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        xs = _inputs(x, self.nin)  # checked once for all neurons
+        out = [n._forward(xs) for n in self.neurons]
+        return out[0] if len(out) == 1 else out
+
+    def __repr__(self) -> str:
+        return f"Layer({self.nin}, {self.nout}, activation={self.activation!r})"
+
+
+class Dropout(Module):
+    """Zero each input with probability ``p`` in training mode, scaling the rest by 1/(1-p).
+
+    In evaluation mode (``model.eval()``) it passes inputs through unchanged,
+    so predictions need no rescaling (PyTorch's "inverted" dropout).  The
+    mask comes from its own ``random.Random(seed)`` (or ``rng=``).
+
+    >>> d = Dropout(0.5, seed=0)
+    >>> [y.data if isinstance(y, Value) else y for y in d([Value(1.0)] * 4)]
+    [..., ..., ..., ...]
+    >>> d.eval()([1.0, 2.0])
+    [1.0, 2.0]
+    """
+
+    def __init__(self, p: float = 0.5, *, seed: int | None = None, rng: random.Random | None = None) -> None:
+        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
+            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
+        self.p = float(p)
+        self._rng = _resolve_rng(seed, rng)
+
+    def forward(self, x: Any) -> Any:
+        if not self.training or self.p == 0.0:
+            return x
+        single = type(x) is Value or isinstance(x, (int, float))
+        xs = [x] if single else x
+        scale = 1.0 / (1.0 - self.p)
+        rnd = self._rng.random
+        # A dropped input becomes the constant 0.0: no node, no gradient.
+        out = [0.0 if rnd() < self.p else xi * scale for xi in xs]
+        return out[0] if single else out
+
+    def __repr__(self) -> str:
+        return f"Dropout(p={self.p})"
+
+
+class MLP(Module):
+    """A multi-layer perceptron: ``MLP(nin, [hidden..., nout])``.
+
+    Hidden layers use ``activation``; the last uses ``output_activation``
+    ("linear" by default, as micrograd).  ``dropout=p`` puts a ``Dropout(p)``
+    after every hidden layer (in training mode only).  One output gives a
+    Value, several a list; a one-neuron hidden layer works too.
+
+    >>> model = MLP(2, [16, 1, 1], seed=0)
+    >>> model
+    MLP(2, [16, 1, 1], activation='relu', output_activation='linear')
+    >>> type(model([0.5, -0.5])).__name__
+    'Value'
+    """
+
+    def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", *,
+                 output_activation: str = "linear", init: str = "uniform", dropout: float = 0.0,
+                 seed: int | None = None, rng: random.Random | None = None) -> None:
+        self.nin = _check_size(nin, "nin")
+        nouts = list(nouts)
+        if not nouts:
+            raise ValueError("nouts must list at least one layer size")
+        for n in nouts:
+            _check_size(n, "every layer size in nouts")
+        self.activation = _check_activation(activation)
+        self.output_activation = _check_activation(output_activation)
+        rng = _resolve_rng(seed, rng)
+        sizes = [nin] + nouts
+        last = len(nouts) - 1
+        self.layers: list[Layer] = [
+            Layer(sizes[i], sizes[i + 1], activation if i != last else output_activation, init=init, rng=rng)
+            for i in range(len(nouts))
+        ]
+        # the mask generator is drawn from rng after the weights, so weights match micrograd's
+        self.dropout = Dropout(dropout, rng=random.Random(rng.random())) if dropout else None
+
+    def forward(self, x: Any) -> Value | list[Value]:
+        drop = self.dropout if self.dropout is not None and self.training else None
+        last = self.layers[-1]
+        for layer in self.layers:
+            x = layer(x)
+            if drop is not None and layer is not last:
+                x = drop(x)
+        return x
+
+    @property
+    def sizes(self) -> list[int]:
+        """[nin, *nouts]."""
+        return [self.nin] + [layer.nout for layer in self.layers]
+
+    def __repr__(self) -> str:
+        extra = f", dropout={self.dropout.p}" if self.dropout is not None else ""
+        return (f"MLP({self.nin}, {self.sizes[1:]}, activation={self.activation!r}, "
+                f"output_activation={self.output_activation!r}{extra})")
