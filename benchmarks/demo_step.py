@@ -226,9 +226,67 @@ def demo_wall_time(weights, X, y) -> tuple[float, float]:
     return wall, sum((s > 0) == (yi > 0) for s, yi in zip(scores, y)) / len(y)
 
 
+def profile_autograd_lite(weights, X, y, rounds: int) -> None:
+    """Where an autograd_lite step spends its time: per phase (best of rounds) and per function (cProfile)."""
+    import cProfile
+    import pstats
+
+    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.nn import MLP
+
+    model = MLP(2, [16, 16, 1])
+    params = model.parameters()
+    for p, w in zip(params, weights):
+        p.data = w
+    phases: dict[str, list[float]] = {}
+    clock = time.perf_counter
+
+    def timed(name, t0):
+        t1 = clock()
+        phases.setdefault(name, []).append(t1 - t0)
+        return t1
+
+    nodes = 0
+    for k in range(rounds):
+        t = clock()
+        scores = [model(row) for row in X]
+        t = timed("forward: model(x) for 100 samples", t)
+        losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
+        total = al.sum(losses) * (1.0 / len(losses)) + ALPHA * al.sum(p * p for p in params)
+        t = timed("forward: hinge + L2 loss", t)
+        model.zero_grad()
+        t = timed("model.zero_grad()", t)
+        order = _reverse_topological(total)
+        t = timed("backward: topological sort alone", t)
+        total.backward()
+        t = timed("backward() (sort + chain rule)", t)
+        lr = lr_at(k)
+        for p in params:
+            p.data -= lr * p.grad
+        t = timed("update", t)
+        nodes = len(order)
+        del scores, losses, total, order
+    interior = nodes - len(params)
+    print(f"\nprofile of one autograd_lite step: {nodes} nodes ({interior} op nodes, {len(params)} parameters); "
+          f"best of {rounds} rounds")
+    for name, ts in phases.items():
+        best = min(ts)
+        print(f"  {name:40} {best * 1e3:7.2f} ms  {best / nodes * 1e9:6.0f} ns/node")
+    step = autograd_lite_contender(weights, X, y)
+    prof = cProfile.Profile()
+    prof.enable()
+    for _ in range(3):
+        step()
+    prof.disable()
+    print("\ncProfile, 3 steps (cProfile's own overhead inflates the many small calls):")
+    pstats.Stats(prof).sort_stats("tottime").print_stats(12)
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=8, help="timed steps per contender (default 8)")
+    parser.add_argument("--profile", action="store_true",
+                        help="also show where an autograd_lite step spends its time (phases and cProfile)")
     args = parser.parse_args(argv)
     if args.rounds < 5:
         parser.error("--rounds must be at least 5 (the loss check compares the first 5 steps)")
@@ -291,6 +349,8 @@ def main(argv=None) -> int:
     wall, acc = demo_wall_time(weights, X, y)
     print(f"\nthe whole 100-step demo with autograd_lite (model build + 100 steps): {wall:.2f} s, "
           f"training accuracy {acc:.0%}")
+    if args.profile:
+        profile_autograd_lite(weights, X, y, args.rounds)
     return 0
 
 
