@@ -14,7 +14,7 @@ from autograd_lite.engine import (
     relu, sigmoid, sin, softplus, sqrt, sum, tanh,
 )
 from autograd_lite.functional import grad, hessian, value_and_grad
-from autograd_lite import nn
+from autograd_lite import losses, nn, optim
 
 __version__ = "0.1.0"
 

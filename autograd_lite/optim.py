@@ -1,0 +1,437 @@
+"""Optimizers and learning-rate schedules with PyTorch's names, defaults and update equations.
+
+An optimizer holds a list of parameter Values; ``step()`` reads each ``.grad``
+(filled by ``loss.backward()``) and updates ``.data`` in place, with plain
+floats (no graph).  ``zero_grad()`` clears the gradients before the next
+backward.  The equations are those of the ``torch.optim`` documentation, and
+the tests compare 30-step trajectories with ``torch.optim`` in float64.
+
+>>> from autograd_lite import Value
+>>> from autograd_lite.optim import GradientDescent
+>>> w = Value(3.0)
+>>> opt = GradientDescent([w], lr=0.1)
+>>> loss = w * w
+>>> opt.zero_grad(); loss.backward(); opt.step()
+>>> w.data                                            # 3 - 0.1 * 6
+2.4
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Iterable
+
+from autograd_lite.engine import Value
+
+__all__ = ["Optimizer", "GradientDescent", "SGD", "RMSprop", "Adam", "AdamW",
+           "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR"]
+
+
+def _real(x: Any, name: str) -> float:
+    if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
+        raise ValueError(f"Invalid {name}: expected a number, got {x!r}")
+    x = float(x)
+    if math.isnan(x):
+        raise ValueError(f"Invalid {name}: {x}")
+    return x
+
+
+def _positive(x: Any, name: str) -> float:
+    x = _real(x, name)
+    if not 0.0 < x < math.inf:
+        raise ValueError(f"Invalid {name}: {x} (must be > 0 and finite)")
+    return x
+
+
+def _non_negative(x: Any, name: str) -> float:
+    x = _real(x, name)
+    if not 0.0 <= x < math.inf:
+        raise ValueError(f"Invalid {name}: {x} (must be >= 0 and finite)")
+    return x
+
+
+def _unit_interval(x: Any, name: str) -> float:
+    x = _real(x, name)
+    if not 0.0 <= x < 1.0:
+        raise ValueError(f"Invalid {name}: {x} (must be in [0, 1))")
+    return x
+
+
+class Optimizer:
+    """Base class: keeps ``params`` and ``lr``; subclasses define ``step()``.
+
+    ``params`` is a list of Values (``model.parameters()``) or a Module.
+    ``state`` holds per-parameter buffers (lists aligned with ``params``).
+    """
+
+    def __init__(self, params: Iterable[Value] | Any, lr: float) -> None:
+        if hasattr(params, "parameters") and callable(params.parameters):
+            params = params.parameters()
+        if isinstance(params, Value):
+            raise TypeError("params must be an iterable of Values, e.g. model.parameters(), not a single Value")
+        self.params: list[Value] = list(params)
+        if not self.params:
+            raise ValueError("optimizer got an empty parameter list")
+        for p in self.params:
+            if type(p) is not Value:
+                raise TypeError(f"optimizer params must be Values, got {type(p).__name__}")
+        if len(set(self.params)) != len(self.params):
+            raise ValueError("some parameters appear more than once in the parameter list")
+        self.lr: float = _positive(lr, "learning rate (lr)")
+        self.state: dict[str, Any] = {}
+
+    def zero_grad(self) -> None:
+        """Set every parameter's ``grad`` to 0.0."""
+        for p in self.params:
+            p.grad = 0.0
+
+    def step(self) -> None:
+        """Update every parameter from its ``grad``."""
+        raise NotImplementedError
+
+    # -- checkpointing: hyperparameters and buffers as JSON-ready data --------
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr}
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"type", hyperparameters, "state": buffers}: plain data, ready for ``autograd_lite.save``."""
+        state = {k: (list(v) if isinstance(v, list) else v) for k, v in self.state.items()}
+        return {"type": type(self).__name__, **self._hyperparameters(), "state": state}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore ``lr``, the other hyperparameters and the buffers saved by ``state_dict()``."""
+        if not isinstance(state_dict, dict) or state_dict.get("type") != type(self).__name__:
+            got = state_dict.get("type") if isinstance(state_dict, dict) else type(state_dict).__name__
+            raise ValueError(f"{type(self).__name__}.load_state_dict: this state is for {got!r}")
+        state = state_dict.get("state")
+        if not isinstance(state, dict):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: missing 'state'")
+        n = len(self.params)
+        for key, buf in state.items():
+            if isinstance(buf, list) and len(buf) != n:
+                raise ValueError(f"{type(self).__name__}.load_state_dict: buffer {key!r} has {len(buf)} "
+                                 f"entries, the optimizer has {n} parameters")
+        hyper = {k: v for k, v in state_dict.items() if k not in ("type", "state")}
+        if set(hyper) != set(self._hyperparameters()):
+            raise ValueError(f"{type(self).__name__}.load_state_dict: expected hyperparameters "
+                             f"{sorted(self._hyperparameters())}, got {sorted(hyper)}")
+        for k, v in hyper.items():
+            setattr(self, k, tuple(v) if isinstance(v, list) else v)
+        self.state = {k: (list(v) if isinstance(v, list) else v) for k, v in state.items()}
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self._hyperparameters().items())
+        return f"{type(self).__name__}({len(self.params)} parameters, {args})"
+
+
+class GradientDescent(Optimizer):
+    """Plain gradient descent: ``p.data -= lr * p.grad``, nothing else (micrograd's update).
+
+    >>> w = Value(1.0); w.grad = 0.5
+    >>> GradientDescent([w], lr=0.2).step(); w.data
+    0.9
+    """
+
+    def step(self) -> None:
+        lr = self.lr
+        for p in self.params:
+            p.data -= lr * p.grad
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent with momentum, dampening, weight decay and Nesterov, as ``torch.optim.SGD``.
+
+    Per parameter, with g its gradient and b its momentum buffer::
+
+        g = g + weight_decay * p
+        b = g (first step), else momentum * b + (1 - dampening) * g
+        g = g + momentum * b (nesterov), else b
+        p = p - lr * g
+
+    >>> w = Value(1.0); w.grad = 1.0
+    >>> opt = SGD([w], lr=0.1, momentum=0.9)
+    >>> opt.step(); opt.step(); round(w.data, 10)     # 1 - 0.1 - 0.1 * 1.9
+    0.71
+    """
+
+    def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(params, lr)
+        self.momentum = _non_negative(momentum, "momentum value")
+        self.dampening = _real(dampening, "dampening value")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
+        if not isinstance(nesterov, bool):
+            raise ValueError(f"Invalid nesterov: expected a bool, got {nesterov!r}")
+        if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
+            raise ValueError("Invalid nesterov: Nesterov momentum requires a momentum and zero dampening")
+        self.nesterov = nesterov
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr, "momentum": self.momentum, "dampening": self.dampening,
+                "weight_decay": self.weight_decay, "nesterov": self.nesterov}
+
+    def step(self) -> None:
+        lr, mu, damp, wd, nesterov = self.lr, self.momentum, self.dampening, self.weight_decay, self.nesterov
+        bufs = self.state.get("momentum_buffer")
+        first = bufs is None
+        if mu != 0.0 and first:
+            bufs = self.state["momentum_buffer"] = [0.0] * len(self.params)
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0.0:
+                g = g + wd * p.data
+            if mu != 0.0:
+                b = g if first else mu * bufs[i] + (1.0 - damp) * g
+                bufs[i] = b
+                g = g + mu * b if nesterov else b
+            p.data -= lr * g
+
+
+class RMSprop(Optimizer):
+    """RMSprop, as ``torch.optim.RMSprop`` (lr=1e-2, alpha=0.99, eps=1e-8)::
+
+        g = g + weight_decay * p
+        v = alpha * v + (1 - alpha) * g**2
+        centered: a = alpha * a + (1 - alpha) * g;  d = sqrt(v - a**2) + eps,  else d = sqrt(v) + eps
+        momentum > 0: b = momentum * b + g / d;  p = p - lr * b,  else p = p - lr * g / d
+
+    >>> w = Value(1.0); w.grad = 2.0
+    >>> RMSprop([w], lr=0.01).step(); round(w.data, 6)    # 1 - 0.01 * 2 / (0.1 * 2)
+    0.9
+    """
+
+    def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
+                 weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
+        super().__init__(params, lr)
+        self.alpha = _unit_interval(alpha, "alpha value")
+        self.eps = _positive(eps, "epsilon value (eps)")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
+        self.momentum = _non_negative(momentum, "momentum value")
+        if not isinstance(centered, bool):
+            raise ValueError(f"Invalid centered: expected a bool, got {centered!r}")
+        self.centered = centered
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
+                "momentum": self.momentum, "centered": self.centered}
+
+    def step(self) -> None:
+        n = len(self.params)
+        st = self.state
+        sq = st.setdefault("square_avg", [0.0] * n)
+        ga = st.setdefault("grad_avg", [0.0] * n) if self.centered else None
+        buf = st.setdefault("momentum_buffer", [0.0] * n) if self.momentum > 0.0 else None
+        lr, alpha, eps, wd, mu = self.lr, self.alpha, self.eps, self.weight_decay, self.momentum
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0.0:
+                g = g + wd * p.data
+            v = sq[i] = alpha * sq[i] + (1.0 - alpha) * g * g
+            if ga is not None:
+                a = ga[i] = alpha * ga[i] + (1.0 - alpha) * g
+                d = math.sqrt(v - a * a) + eps
+            else:
+                d = math.sqrt(v) + eps
+            if buf is not None:
+                b = buf[i] = mu * buf[i] + g / d
+                p.data -= lr * b
+            else:
+                p.data -= lr * g / d
+
+
+class Adam(Optimizer):
+    """Adam, as ``torch.optim.Adam`` (lr=1e-3, betas=(0.9, 0.999), eps=1e-8), with its L2 ``weight_decay``::
+
+        g = g + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g**2
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+
+    ``amsgrad=True`` uses the running maximum of v.  (For decoupled weight
+    decay use ``AdamW``.)
+
+    >>> w = Value(1.0); w.grad = 5.0
+    >>> Adam([w], lr=0.1).step(); round(w.data, 6)     # the first step moves by lr, whatever the gradient
+    0.9
+    """
+
+    def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, lr)
+        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
+            raise ValueError(f"Invalid betas: expected a pair (beta1, beta2), got {betas!r}")
+        self.betas = (_unit_interval(betas[0], "beta parameter at index 0"),
+                      _unit_interval(betas[1], "beta parameter at index 1"))
+        self.eps = _positive(eps, "epsilon value (eps)")
+        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
+        if not isinstance(amsgrad, bool):
+            raise ValueError(f"Invalid amsgrad: expected a bool, got {amsgrad!r}")
+        self.amsgrad = amsgrad
+
+    _decoupled = False  # AdamW: decay the weights directly instead of adding to the gradient
+
+    def _hyperparameters(self) -> dict[str, Any]:
+        return {"lr": self.lr, "betas": list(self.betas), "eps": self.eps, "weight_decay": self.weight_decay,
+                "amsgrad": self.amsgrad}
+
+    def step(self) -> None:
+        n = len(self.params)
+        st = self.state
+        t = st["step"] = st.get("step", 0) + 1
+        m_ = st.setdefault("exp_avg", [0.0] * n)
+        v_ = st.setdefault("exp_avg_sq", [0.0] * n)
+        vmax = st.setdefault("max_exp_avg_sq", [0.0] * n) if self.amsgrad else None
+        lr, eps, wd = self.lr, self.eps, self.weight_decay
+        beta1, beta2 = self.betas
+        step_size = lr / (1.0 - beta1 ** t)
+        bc2_sqrt = math.sqrt(1.0 - beta2 ** t)
+        for i, p in enumerate(self.params):
+            g = p.grad
+            if wd != 0.0:
+                if self._decoupled:
+                    p.data *= 1.0 - lr * wd
+                else:
+                    g = g + wd * p.data
+            m = m_[i] = beta1 * m_[i] + (1.0 - beta1) * g
+            v = v_[i] = beta2 * v_[i] + (1.0 - beta2) * g * g
+            if vmax is not None:
+                v = vmax[i] = max(vmax[i], v)
+            p.data -= step_size * m / (math.sqrt(v) / bc2_sqrt + eps)
+
+
+class AdamW(Adam):
+    """Adam with decoupled weight decay, as ``torch.optim.AdamW`` (weight_decay=1e-2 by default)::
+
+        p = p * (1 - lr * weight_decay), then Adam's step without weight decay
+
+    >>> w = Value(1.0); w.grad = 0.0
+    >>> AdamW([w], lr=0.1, weight_decay=0.5).step(); w.data    # only the decay: 1 * (1 - 0.05)
+    0.95
+    """
+
+    _decoupled = True
+
+    def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
+                 eps: float = 1e-8, weight_decay: float = 1e-2, amsgrad: bool = False) -> None:
+        super().__init__(params, lr, betas, eps, weight_decay, amsgrad)
+
+
+# -- learning-rate schedules ---------------------------------------------------------
+
+class LRScheduler:
+    """Base class: sets ``optimizer.lr`` from the initial lr and the epoch count, as ``torch.optim.lr_scheduler``.
+
+    Call ``scheduler.step()`` after ``optimizer.step()``.  Each schedule is a
+    closed-form function of ``last_epoch`` (0 right after construction).
+    """
+
+    def __init__(self, optimizer: Optimizer, last_epoch: int = -1) -> None:
+        if not isinstance(optimizer, Optimizer):
+            raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
+        self.optimizer = optimizer
+        self.base_lr: float = optimizer.lr
+        self.last_epoch = last_epoch
+        self.step()  # epoch 0: the initial lr, as PyTorch
+
+    def lr_at(self, epoch: int) -> float:
+        """The learning rate at ``epoch``."""
+        raise NotImplementedError
+
+    def step(self) -> None:
+        """Advance one epoch and set the optimizer's lr."""
+        self.last_epoch += 1
+        lr = self.lr_at(self.last_epoch)
+        if not (lr > 0.0 or lr == 0.0) or math.isinf(lr):
+            raise ValueError(f"{type(self).__name__}: the learning rate became {lr} at epoch {self.last_epoch}")
+        self.optimizer.lr = lr
+
+    def get_last_lr(self) -> list[float]:
+        """[the current lr] (a list, one per parameter group, as PyTorch)."""
+        return [self.optimizer.lr]
+
+    def state_dict(self) -> dict[str, Any]:
+        """{"base_lr", "last_epoch"}."""
+        return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        self.base_lr = state_dict["base_lr"]
+        self.last_epoch = state_dict["last_epoch"]
+        self.optimizer.lr = self.lr_at(self.last_epoch)
+
+
+class StepLR(LRScheduler):
+    """lr = base_lr * gamma ** (epoch // step_size).
+
+    >>> opt = GradientDescent([Value(0.0)], lr=1.0)
+    >>> sched = StepLR(opt, step_size=2, gamma=0.5)
+    >>> lrs = []
+    >>> for _ in range(5):
+    ...     lrs.append(opt.lr); opt.step(); sched.step()
+    >>> lrs
+    [1.0, 1.0, 0.5, 0.5, 0.25]
+    """
+
+    def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
+        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
+            raise ValueError(f"Invalid step_size: {step_size!r} (must be a positive int)")
+        self.step_size = step_size
+        self.gamma = _positive(gamma, "gamma")
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** (epoch // self.step_size)
+
+
+class ExponentialLR(LRScheduler):
+    """lr = base_lr * gamma ** epoch.
+
+    >>> opt = GradientDescent([Value(0.0)], lr=1.0); sched = ExponentialLR(opt, gamma=0.5)
+    >>> sched.step(); sched.step(); opt.lr
+    0.25
+    """
+
+    def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
+        self.gamma = _positive(gamma, "gamma")
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.gamma ** epoch
+
+
+class CosineAnnealingLR(LRScheduler):
+    """lr = eta_min + (base_lr - eta_min) * (1 + cos(pi * epoch / T_max)) / 2.
+
+    >>> opt = GradientDescent([Value(0.0)], lr=1.0); sched = CosineAnnealingLR(opt, T_max=4)
+    >>> sched.step(); sched.step(); round(opt.lr, 12)
+    0.5
+    """
+
+    def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
+        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
+            raise ValueError(f"Invalid T_max: {T_max!r} (must be a positive int)")
+        self.T_max = T_max
+        self.eta_min = _non_negative(eta_min, "eta_min")
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.eta_min + (self.base_lr - self.eta_min) * (1.0 + math.cos(math.pi * epoch / self.T_max)) / 2.0
+
+
+class LambdaLR(LRScheduler):
+    """lr = base_lr * lr_lambda(epoch).  micrograd's demo schedule is ``lambda k: 1.0 - 0.9 * k / 100``.
+
+    >>> opt = GradientDescent([Value(0.0)], lr=1.0)
+    >>> sched = LambdaLR(opt, lambda k: 1.0 - 0.9 * k / 100)
+    >>> for _ in range(50): sched.step()
+    >>> opt.lr
+    0.55
+    """
+
+    def __init__(self, optimizer: Optimizer, lr_lambda: Callable[[int], float], last_epoch: int = -1) -> None:
+        if not callable(lr_lambda):
+            raise TypeError(f"lr_lambda must be callable, got {type(lr_lambda).__name__}")
+        self.lr_lambda = lr_lambda
+        super().__init__(optimizer, last_epoch)
+
+    def lr_at(self, epoch: int) -> float:
+        return self.base_lr * self.lr_lambda(epoch)
