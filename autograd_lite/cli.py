@@ -181,7 +181,7 @@ def _write_graph_of_one_sample(model: Any, x: list, target: Any, path: str, loss
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print(f"  {os.path.basename(path)} (the graph of one sample's loss, {len(order)} nodes; "
-          f"render with: dot -Tsvg {path} -o graph.svg)")
+          f"render with: dot -Tsvg {path} -o {os.path.splitext(path)[0]}.svg)")
 
 
 def _parameter_names(model: Any) -> dict:

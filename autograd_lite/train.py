@@ -311,6 +311,12 @@ def _progress_bar(epochs: int) -> Any:
     """A tqdm bar over epochs, or None (not a terminal, or tqdm missing: train without a bar)."""
     if not progress_bar_available():
         return None
+    import shutil
+
     from tqdm import tqdm
-    return tqdm(total=epochs, unit="epoch", file=sys.stdout, dynamic_ncols=True, leave=True)
+    # A terminal that reports a size of 0 x 0 (some pseudo-terminals do) would get no bar
+    # at all from tqdm; get_terminal_size falls back to a usable size instead.
+    size = shutil.get_terminal_size((100, 24))
+    return tqdm(total=epochs, unit="epoch", file=sys.stdout, ncols=min(size.columns, 120), nrows=size.lines,
+                leave=True)
 
