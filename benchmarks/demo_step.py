@@ -169,6 +169,8 @@ def float_contender(weights, X, y):
         k += 1
         return total
 
+    # the weights in micrograd's parameter order, for checking against the others
+    step.parameters = lambda: [v for W, B in layers for row, b in zip(W, B) for v in row + [b]]
     return step
 
 
