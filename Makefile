@@ -22,7 +22,7 @@ venv: $(STAMP)
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[test]"
+	$(PY) -m pip install -q -e ".[test,viz]"
 	touch $(STAMP)
 
 # Optional: PyTorch for the cross-check tests and benchmarks (CI does this).

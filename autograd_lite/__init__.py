@@ -15,6 +15,7 @@ from autograd_lite.engine import (
 )
 from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite import losses, nn, optim
+from autograd_lite.serialization import load, save
 
 __version__ = "0.1.0"
 
@@ -22,4 +23,5 @@ __version__ = "0.1.0"
 __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
+    "nn", "losses", "optim", "save", "load",
 ]

@@ -362,7 +362,7 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__.splitlines()[0],
                                      formatter_class=argparse.RawDescriptionHelpFormatter,
                                      epilog="\n".join(__doc__.splitlines()[2:]))
-    sub = parser.add_subparsers(dest="command", required=True, metavar="{demo,train,engine-demo}")
+    sub = parser.add_subparsers(dest="command", required=True)
 
     demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%, then draws it")
     demo.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out/)")
@@ -398,7 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
 
     engine = sub.add_parser("engine-demo", help="the engine alone: micrograd's README expression and more")
     engine.set_defaults(run=_engine_demo)
+
+    _add_graph_command(sub)
     return parser
+
+
+def _add_graph_command(sub) -> None:
+    # `autograd-lite graph` lives with the drawing code (autograd_lite/viz/_cli.py)
+    from autograd_lite.viz._cli import add_graph_command
+    add_graph_command(sub)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -106,13 +106,13 @@ class Value:
     def __add__(self, other) -> Value:
         if type(other) is Value:
             return _node(self.data + other.data, "add", self, 1.0, other, 1.0)
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "+")
         if c is None:
             return NotImplemented
         return _node(self.data + c, "add", self, 1.0, None, c)
 
     def __radd__(self, other) -> Value:  # other + self
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "+")
         if c is None:
             return NotImplemented
         return _node(c + self.data, "add", self, 1.0, None, c)
@@ -122,13 +122,13 @@ class Value:
         # and the same bits (a - b == a + (-b) exactly in IEEE arithmetic).
         if type(other) is Value:
             return _node(self.data - other.data, "sub", self, 1.0, other, -1.0)
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "-")
         if c is None:
             return NotImplemented
         return _node(self.data - c, "sub", self, 1.0, None, c)
 
     def __rsub__(self, other) -> Value:  # other - self
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "-")
         if c is None:
             return NotImplemented
         return _node(c - self.data, "sub", self, -1.0, None, c)
@@ -136,13 +136,13 @@ class Value:
     def __mul__(self, other) -> Value:
         if type(other) is Value:
             return _node(self.data * other.data, "mul", self, other.data, other, self.data)
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "*")
         if c is None:
             return NotImplemented
         return _node(self.data * c, "mul", self, c, None, c)
 
     def __rmul__(self, other) -> Value:  # other * self
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "*")
         if c is None:
             return NotImplemented
         return _node(c * self.data, "mul", self, c, None, c)
@@ -157,7 +157,7 @@ class Value:
             out = _div(a, b)
             # d(a/b)/da = 1/b; d(a/b)/db = -a/b**2, written -out/b (no b*b overflow)
             return _node(out, "div", self, 1.0 / b, other, -out / b)
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "/")
         if c is None:
             return NotImplemented
         return _node(_div(self.data, c), "div", self, 1.0 / c, None, c)
@@ -165,7 +165,7 @@ class Value:
     _DERIVATIVES["div"] = lambda n: (1.0 / n._b, -n / n._b) if n._b is not None else (n._da,)
 
     def __rtruediv__(self, other) -> Value:  # other / self
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "/")
         if c is None:
             return NotImplemented
         b = self.data
@@ -181,7 +181,7 @@ class Value:
             x, y = self.data, other.data
             out = _pow(x, y)
             return _node(out, "pow", self, _dpow_base(x, y), other, _dpow_exponent(x, out))
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "**")
         if c is None:
             return NotImplemented
         x = self.data
@@ -199,7 +199,7 @@ class Value:
     _DERIVATIVES["pow"] = _pow_rule
 
     def __rpow__(self, other) -> Value:  # other ** self
-        c = other if type(other) is float else _constant(other)
+        c = other if type(other) is float else _constant(other, "**")
         if c is None:
             return NotImplemented
         out = _pow(c, self.data)
@@ -524,10 +524,11 @@ class no_grad(ContextDecorator):
 
     def __new__(cls, func: Callable | None = None):
         self = super().__new__(cls)
+        self._saved: list[bool] = []
         return self(func) if func is not None else self  # bare @no_grad works too
 
     def __init__(self, func: Callable | None = None) -> None:
-        self._saved: list[bool] = []
+        pass
 
     def __enter__(self) -> no_grad:
         global _grad_enabled
@@ -722,21 +723,28 @@ def _is_complex_scalar(x) -> bool:
     return isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)
 
 
-def _constant(x) -> float | None:
-    """A number operand as a float, or None so the op returns NotImplemented."""
+def _constant(x, symbol: str) -> float | None:
+    """A number operand as a float; None (the op returns NotImplemented) for unknown types."""
     t = type(x)
     if t is float:
         return x
     if t is int or t is bool:
         return float(x)
+    if x is None or isinstance(x, _NOT_NUMBERS):
+        # Python's own message for `v * "x"` would blame the sequence, not the operand.
+        raise TypeError(f"unsupported operand for {symbol}: Value and {t.__name__} "
+                        f"(expected a Value or a real number)")
     try:
         return _to_float(x, "")
     except TypeError:
-        return None
+        return None  # maybe the other type knows how to combine with a Value
+
+
+_NOT_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set)
 
 
 def _compare_operand(x) -> float | None:
-    return x.data if type(x) is Value else _constant(x)
+    return x.data if type(x) is Value else _constant(x, "comparison")
 
 
 def _div(a: float, b: float) -> float:

@@ -36,7 +36,9 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             if i >= len(args):
                 raise TypeError(f"argnums={argnums!r} asks for argument {i}, "
                                 f"but {len(args)} positional arguments were given")
-        nested = any(type(args[i]) is Value for i in positions)
+        # Inside another transform the result must stay differentiable even for
+        # float arguments: f may close over the outer transform's Values.
+        nested = _depth > 0 or any(type(args[i]) is Value for i in positions)
         args = list(args)
         inputs = []
         for i in positions:
@@ -46,7 +48,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             v = _identity(x) if type(x) is Value else Value(x)
             args[i] = v
             inputs.append(v)
-        out = f(*args)
+        out = _traced(f, args)
         if type(out) is not Value:
             if isinstance(out, (int, float)) and not isinstance(out, bool):
                 zero = Value(0.0) if nested else 0.0  # f ignores its inputs: zero gradient
@@ -96,6 +98,18 @@ def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[.
 
     _wraps(hessian_f, f, "hessian")
     return hessian_f
+
+
+_depth = 0  # how many transforms are tracing right now
+
+
+def _traced(f: Callable[..., Any], args: list) -> Any:
+    global _depth
+    _depth += 1
+    try:
+        return f(*args)
+    finally:
+        _depth -= 1
 
 
 def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:

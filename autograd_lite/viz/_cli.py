@@ -1,0 +1,200 @@
+"""``autograd-lite graph``: draw an expression, or the demo model's one-sample graph, to a file.
+
+Kept apart from cli.py so the command registers itself with one call there.
+Expressions are parsed with ``ast`` and evaluated by walking the tree with a
+fixed table of operators and methods: no ``eval``, no attribute access beyond
+that table, no calls to anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ast
+import math
+import sys
+from typing import Any, Callable
+
+from autograd_lite.engine import Value
+
+_BINARY: dict[type, Callable[[Any, Any], Any]] = {
+    ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
+    ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
+}
+_UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: +a}
+_FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
+# Values given to variables the user did not set, in order of first appearance:
+# micrograd's README values, so `(a*b+c).tanh()` draws a familiar picture.
+_DEFAULTS = (2.0, -3.0, 10.0, -2.0, 0.5, 1.5, -1.0, 3.0)
+
+
+def parse_expression(text: str, values: dict[str, float] | None = None) -> Value:
+    """Build the graph of an arithmetic expression over named Values, safely.
+
+    Allowed: numbers, names (each a labelled Value), + - * / ** and unary -,
+    and the functions/methods exp log sqrt tanh sigmoid relu leaky_relu
+    softplus sin cos abs (``x.tanh()`` or ``tanh(x)``).
+
+    >>> y = parse_expression("(a*b + c).tanh()", {"a": 2, "b": -3, "c": 10})
+    >>> y.op, round(y.data, 4)
+    ('tanh', 0.9993)
+    >>> parse_expression("__import__('os')")
+    Traceback (most recent call last):
+    ValueError: --expr: calls are limited to exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, softplus, sin, cos, abs
+    """
+    values = dict(values or {})
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise ValueError(f"--expr: not an expression: {e.msg} in {text!r}") from None
+    leaves: dict[str, Value] = {}
+
+    def name(n: str) -> Value:
+        if n not in leaves:
+            if n not in values:
+                values[n] = _DEFAULTS[len(leaves) % len(_DEFAULTS)]
+            leaves[n] = Value(float(values[n]), label=n)
+        return leaves[n]
+
+    # An explicit stack instead of recursion: post-order over the (small) syntax tree.
+    results: dict[int, Any] = {}
+    stack: list[tuple[ast.AST, bool]] = [(tree.body, False)]
+    while stack:
+        node, ready = stack.pop()
+        children = _children(node)
+        if not ready:
+            stack.append((node, True))
+            stack.extend((c, False) for c in reversed(children))
+            continue
+        args = [results.pop(id(c)) for c in children]
+        results[id(node)] = _apply(node, args, name)
+    out = results[id(tree.body)]
+    if type(out) is not Value:
+        raise ValueError(f"--expr: {text!r} has no variables, so there is no graph to draw")
+    return out
+
+
+def _children(node: ast.AST) -> list[ast.AST]:
+    if isinstance(node, ast.BinOp):
+        if type(node.op) not in _BINARY:
+            raise ValueError(f"--expr: operator {type(node.op).__name__} is not allowed (use + - * / **)")
+        return [node.left, node.right]
+    if isinstance(node, ast.UnaryOp):
+        if type(node.op) not in _UNARY:
+            raise ValueError(f"--expr: operator {type(node.op).__name__} is not allowed")
+        return [node.operand]
+    if isinstance(node, ast.Call):
+        func = node.func
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else None
+        if fname not in _FUNCTIONS or node.keywords:
+            raise ValueError(f"--expr: calls are limited to {', '.join(_FUNCTIONS)}")
+        if isinstance(func, ast.Attribute):  # x.tanh(): the receiver is the operand
+            if node.args:
+                raise ValueError(f"--expr: .{fname}() takes no arguments")
+            return [func.value]
+        if len(node.args) != 1:
+            raise ValueError(f"--expr: {fname}() takes one argument")
+        return [node.args[0]]
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)) and not isinstance(node.value, bool):
+        return []
+    if isinstance(node, ast.Name):
+        return []
+    raise ValueError(f"--expr: {type(node).__name__} is not allowed; use numbers, names, "
+                     f"+ - * / ** and {', '.join(_FUNCTIONS)}")
+
+
+def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
+    if isinstance(node, ast.BinOp):
+        return _BINARY[type(node.op)](*args)
+    if isinstance(node, ast.UnaryOp):
+        return _UNARY[type(node.op)](*args)
+    if isinstance(node, ast.Call):
+        fname = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        x = args[0]
+        if fname == "abs":
+            return abs(x)
+        if type(x) is Value:
+            return getattr(x, fname)()
+        return getattr(Value(float(x)), fname)().data  # a constant subexpression stays a number
+    if isinstance(node, ast.Constant):
+        return float(node.value)
+    return name(node.id)
+
+
+def _model_graph() -> tuple[Value, Any]:
+    """The demo model's loss on one sample: MLP(2, [16, 16, 1]), seed 1337."""
+    from autograd_lite.nn import MLP
+    model = MLP(2, [16, 16, 1], seed=1337)
+    x = [Value(0.5, label="x1"), Value(-1.2, label="x2")]
+    loss = (model(x) - 1.0) ** 2
+    loss.label = "loss"
+    loss.backward()
+    return loss, model
+
+
+def add_graph_command(sub: Any) -> None:
+    """Register ``graph`` on the CLI's subparsers."""
+    p = sub.add_parser("graph", help="draw an expression or the demo model's graph to a file",
+                       description=__doc__.split("\n\n")[0])
+    what = p.add_mutually_exclusive_group()
+    what.add_argument("--expr", default="(a*b + c).tanh()",
+                      help="expression over named variables, e.g. \"(a*b + c).tanh()\" (the default)")
+    what.add_argument("--model", action="store_true",
+                      help="the demo model's one-sample graph: MLP(2, [16, 16, 1])")
+    p.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
+                   help="variable values, e.g. --set a=2 b=-3 (others get micrograd's README values)")
+    p.add_argument("-o", "--output", default="graph", help="file to write (default graph.<format>)")
+    p.add_argument("-f", "--format", choices=("svg", "png", "pdf", "dot", "txt"), default=None,
+                   help="svg (default), png, pdf, dot (DOT source) or txt (the text view)")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR")
+    p.add_argument("--collapse", choices=("neuron", "layer"), default=None,
+                   help="with --model: one node per neuron or per layer")
+    p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
+    p.add_argument("--color", choices=("role", "grad", "none"), default="role")
+    p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
+    p.set_defaults(run=_graph)
+
+
+def _graph(args: argparse.Namespace) -> int:
+    from autograd_lite.viz import RenderError, draw_dot, format_graph
+    from autograd_lite.viz.dot import GraphTooLarge
+
+    options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
+    try:
+        if args.model:
+            root, model = _model_graph()
+            options["params"] = model
+            if args.collapse:
+                options.update(collapse=model, level=args.collapse)
+        else:
+            if args.collapse:
+                print("graph: --collapse needs --model", file=sys.stderr)
+                return 2
+            root = parse_expression(args.expr, _parse_settings(args.set))
+            if not args.no_backward:
+                root.backward()
+        fmt = args.format
+        if fmt == "txt" or (fmt is None and args.output.endswith(".txt")):
+            path = args.output if args.output.endswith(".txt") else args.output + ".txt"
+            with open(path, "w") as f:
+                f.write(format_graph(root) + "\n")
+        else:
+            path = draw_dot(root, **options).render(args.output, format=fmt)
+    except (ValueError, RenderError, GraphTooLarge, ArithmeticError) as e:
+        print(f"graph: {e}", file=sys.stderr)
+        return 1
+    print(path)
+    return 0
+
+
+def _parse_settings(items: list[str]) -> dict[str, float]:
+    out = {}
+    for item in items:
+        key, sep, val = item.partition("=")
+        try:
+            number = float(val)
+        except ValueError:
+            number = math.nan
+        if not sep or not key.isidentifier() or math.isnan(number):
+            raise ValueError(f"--set expects NAME=NUMBER, got {item!r}")
+        out[key] = number
+    return out

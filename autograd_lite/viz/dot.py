@@ -1,0 +1,458 @@
+"""``to_dot``: a computation graph as Graphviz DOT text (stdlib only).
+
+The graph is walked once, iteratively and in operand order (``_topological``).
+Node ids come from that order (``v0`` is the first input, the root is last),
+never from ``id()``, so the same graph gives byte-identical DOT in every
+process.  Each Value is one box (label | data | grad); each op is a small
+ellipse between its operands and its result, with one edge per operand
+occurrence (``a * a`` has two edges from ``a``).
+
+Collapsing (``collapse=model``) recognises an nn model's Neurons by parameter
+membership: a node belongs to a neuron when one of its operands is one of the
+neuron's parameters (its ``dot`` / ``mul`` nodes), when it adds up nodes of
+that neuron (micrograd-style chains), or when it is the activation applied to
+the neuron's sum.  Everything else is drawn as usual.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any, Iterable
+
+from autograd_lite.engine import Value, _stored_locals
+
+__all__ = ["to_dot", "GraphTooLarge"]
+
+# Palette (ColorBrewer pastel tones: black text stays readable on each).
+_ROLE_FILL = {
+    "param": "#c6dbef",   # blue: parameters (what training changes)
+    "input": "#d9f0d3",   # green: inputs and constants (leaves that are not parameters)
+    "output": "#fdd0a2",  # orange: the root (loss / output)
+    "value": "#ffffff",   # white: intermediate results
+}
+_OP_FILL = "#eeeeee"
+_GROUP_FILL = "#dadaeb"   # lavender: a collapsed neuron or layer
+_BAD = "#e31a1c"          # NaN / inf
+_BAD_FILL = "#fcbba1"
+_ZERO_FILL = "#d9d9d9"    # a zero gradient after a backward pass
+# Heat map for |grad|: white (vanishing) to red (the largest |grad| in the graph).
+_HEAT = ["#ffffff", "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913"]  # darker hides text
+_HEAT_DECADES = 6.0  # the map spans 1e-6 * max|grad| .. max|grad| on a log scale
+
+# Ops that end a neuron (its nonlinearity); used by collapse.
+_ACTIVATIONS = frozenset({"tanh", "relu", "sigmoid", "leaky_relu", "softplus", "exp", "sin", "cos"})
+
+DEFAULT_MAX_NODES = 5000
+
+
+class GraphTooLarge(ValueError):
+    """Raised by to_dot / draw_dot when the drawing would exceed ``max_nodes``."""
+
+
+def to_dot(
+    root: Value,
+    *,
+    rankdir: str = "LR",
+    derivatives: bool = False,
+    color: str = "role",
+    highlight: bool = True,
+    params: Any = None,
+    collapse: Any = None,
+    level: str = "neuron",
+    max_nodes: int | None = DEFAULT_MAX_NODES,
+    title: str | None = None,
+) -> str:
+    """The graph that computes ``root``, as Graphviz DOT source (a str).
+
+    ``rankdir``: "LR" (inputs on the left, default) or "TB" (inputs on top).
+    ``derivatives``: print each op's local derivative d(out)/d(operand) on its
+    edges.  ``color``: "role" (parameters blue, inputs and constants green, the
+    root orange, ops grey), "grad" (a heat map of |grad|, white where gradient
+    vanishes) or "none".  ``highlight``: mark NaN/inf values in red and, once a
+    backward pass has run (``root.grad != 0``), zero gradients in grey.
+    ``params``: the parameters (an iterable of Values, or anything with a
+    ``parameters()`` method) for role colors; ``collapse`` implies them.
+    ``collapse``: an nn model (MLP, Layer or Neuron); with ``level="neuron"``
+    each Neuron is one node inside a cluster per Layer, with ``level="layer"``
+    each Layer is one node.  ``max_nodes``: raise GraphTooLarge rather than
+    emit a drawing Graphviz would take minutes on (None: no limit).
+
+    >>> from autograd_lite import Value
+    >>> a = Value(2.0, label="a")
+    >>> print(to_dot(a * a).splitlines()[0])
+    digraph autograd_lite {
+    >>> to_dot(a * a).count("v0 -> o1")   # a * a: two edges from a
+    2
+    """
+    if rankdir not in ("LR", "TB", "RL", "BT"):
+        raise ValueError(f"to_dot: rankdir must be 'LR' or 'TB', got {rankdir!r}")
+    if color not in ("role", "grad", "none"):
+        raise ValueError(f"to_dot: color must be 'role', 'grad' or 'none', got {color!r}")
+    if level not in ("neuron", "layer"):
+        raise ValueError(f"to_dot: level must be 'neuron' or 'layer', got {level!r}")
+    if type(root) is not Value:
+        raise TypeError(f"to_dot: expected a Value, got {type(root).__name__}")
+    g = _build(root, params=params if params is not None else collapse, collapse=collapse, level=level)
+    if max_nodes is not None and g.count > max_nodes:
+        raise GraphTooLarge(_too_large_message(g.count, max_nodes, collapse is not None))
+    return _emit(g, rankdir=rankdir, derivatives=derivatives, color=color, highlight=highlight, title=title)
+
+
+def _too_large_message(count: int, max_nodes: int, collapsed: bool) -> str:
+    advice = ("draw the loss of ONE sample (not a batch), use level=\"layer\"" if collapsed else
+              "draw the loss of ONE sample (not a batch), or collapse the model: "
+              "to_dot(loss, collapse=model, level=\"neuron\" or \"layer\")")
+    return (f"the graph has {count:,} nodes to draw, more than max_nodes={max_nodes:,}; "
+            f"Graphviz would take very long and the picture would be unreadable. "
+            f"Instead {advice}; or pass max_nodes=None to draw it anyway "
+            f"(format_graph(root) prints it as text).")
+
+
+# -- the graph as plain data -------------------------------------------------------
+
+@dataclass
+class _Group:
+    """A collapsed neuron or layer: one drawn node standing for many Values."""
+    gid: str                 # DOT id: n{layer}_{neuron} or L{layer}
+    title: str               # "L1.N3" or "Layer 1"
+    layer: int
+    n_params: int
+    param_grad_norm: float
+    activation: str = ""
+    output: Value | None = None   # the member whose value leaves the group
+    members: int = 0
+
+
+@dataclass
+class _Built:
+    order: list              # Values, inputs first, root last
+    ids: dict                # Value -> index in order
+    root: Value
+    param_set: set
+    group_of: dict = field(default_factory=dict)   # Value -> _Group (collapse only)
+    groups: list = field(default_factory=list)     # _Group, in model order
+    layers: int = 0
+    count: int = 0           # DOT nodes that would be drawn
+
+
+def _build(root: Value, *, params: Any, collapse: Any, level: str) -> _Built:
+    order = _topological(root)
+    ids = {node: i for i, node in enumerate(order)}
+    g = _Built(order=order, ids=ids, root=root, param_set=set(_parameters(params)))
+    if collapse is not None:
+        _assign_groups(g, collapse, level)
+        drawn = [n for n in order if n not in g.group_of]
+        used = {id(gr) for gr in g.group_of.values()}
+        g.count = (len(drawn) + sum(1 for n in drawn if n.op)
+                   + sum(1 for gr in g.groups if id(gr) in used))
+    else:
+        g.count = len(order) + sum(1 for n in order if n.op)
+    return g
+
+
+def _topological(root: Value) -> list[Value]:
+    """Every node root depends on, inputs first, each after all its operands.
+
+    Unlike the engine's sort (which is tuned for backward), operands are
+    visited in operand order, so in ``a * b`` a gets a smaller id than b and the
+    drawing and the text view read like the code.  Iterative: any depth works.
+    """
+    order = []
+    seen = set()
+    stack = [(root, False)]
+    while stack:
+        node, operands_done = stack.pop()
+        if operands_done:
+            order.append(node)
+            continue
+        if node in seen:
+            continue
+        seen.add(node)
+        stack.append((node, True))
+        for p in reversed(node.parents):  # reversed: the first operand is popped first
+            if p not in seen:
+                stack.append((p, False))
+    return order
+
+
+def _parameters(params: Any) -> list:
+    if params is None:
+        return []
+    if hasattr(params, "parameters"):
+        params = params.parameters()
+    out = list(params)
+    for p in out:
+        if type(p) is not Value:
+            raise TypeError(f"to_dot: params must be Values, got {type(p).__name__}")
+    return out
+
+
+def _model_layers(model: Any) -> list[list]:
+    """The model's neurons, grouped by layer: MLP (.layers), Layer (.neurons) or a Neuron."""
+    if hasattr(model, "layers"):
+        return [list(layer.neurons) for layer in model.layers]
+    if hasattr(model, "neurons"):
+        return [list(model.neurons)]
+    if hasattr(model, "w"):
+        return [[model]]
+    raise TypeError("collapse: expected an nn model (MLP with .layers, Layer with .neurons, "
+                    f"or Neuron with .w), got {type(model).__name__}")
+
+
+def _neuron_params(neuron: Any) -> list:
+    if hasattr(neuron, "parameters"):
+        return list(neuron.parameters())
+    return list(neuron.w) + [neuron.b]
+
+
+def _is_linear(neuron: Any) -> bool:
+    """True when the neuron declares it has no nonlinearity (nn's ``nonlin=False`` or similar)."""
+    for attr in ("nonlin", "nonlinear"):
+        if hasattr(neuron, attr) and not getattr(neuron, attr):
+            return True
+    act = getattr(neuron, "activation", getattr(neuron, "act", "x"))
+    return act is None or act in ("linear", "identity", "none")
+
+
+def _assign_groups(g: _Built, model: Any, level: str) -> None:
+    layers = _model_layers(model)
+    g.layers = len(layers)
+    neuron_group = {}   # Value param -> (neuron _Group, layer _Group | None)
+    closed = set()      # neurons whose activation has been seen
+    linear = set()
+    neuron_of = {}      # neuron _Group -> its layer _Group (layer level) or itself
+    for li, neurons in enumerate(layers, start=1):
+        layer_params = [p for n in neurons for p in _neuron_params(n)]
+        lgroup = None
+        if level == "layer":
+            plural = "s" if len(neurons) != 1 else ""
+            lgroup = _Group(gid=f"L{li}", title=f"Layer {li}: {len(neurons)} neuron{plural}", layer=li,
+                            n_params=len(layer_params), param_grad_norm=_norm(layer_params))
+            g.groups.append(lgroup)
+        for ni, neuron in enumerate(neurons, start=1):
+            ps = _neuron_params(neuron)
+            ng = _Group(gid=f"n{li}_{ni}", title=f"L{li}.N{ni}", layer=li, n_params=len(ps),
+                        param_grad_norm=_norm(ps))
+            if level == "neuron":
+                g.groups.append(ng)
+            if _is_linear(neuron):
+                linear.add(id(ng))
+            neuron_of[id(ng)] = lgroup if lgroup is not None else ng
+            for p in ps:
+                neuron_group[p] = ng
+                g.param_set.add(p)
+    # Walk inputs-first, so a node's operands are assigned before the node.
+    member = {}  # Value -> neuron _Group
+    for node in g.order:
+        if not node.op:
+            ng = neuron_group.get(node)
+            if ng is not None:
+                member[node] = ng
+            continue
+        parents = node.parents
+        ng = next((neuron_group[p] for p in parents if p in neuron_group), None)
+        if ng is None and parents:
+            first = member.get(parents[0])
+            same = first is not None and id(first) not in closed and all(member.get(p) is first for p in parents)
+            if same and node.op in ("add", "sum") and len(parents) >= 2:
+                ng = first  # micrograd-style neurons add up their products in a chain
+            elif (same and len(parents) == 1 and node.op in _ACTIVATIONS
+                  and id(first) not in linear):
+                ng = first
+                first.activation = node.op
+                closed.add(id(first))  # one activation per neuron: ops after it are the loss's
+        if ng is not None:
+            member[node] = ng
+    for node, ng in member.items():
+        group = neuron_of[id(ng)]
+        g.group_of[node] = group
+        group.members += 1
+        if node.op and (group.output is None or g.ids[node] > g.ids[group.output]):
+            group.output = node
+    if level == "layer":
+        # a layer's activation comes from its neurons' recognised activations
+        acts: dict = {}
+        for ng in {id(m): m for m in member.values()}.values():
+            if ng.activation:
+                acts.setdefault(neuron_of[id(ng)].gid, set()).add(ng.activation)
+        for lg in g.groups:
+            lg.activation = "/".join(sorted(acts.get(lg.gid, ()))) or "linear"
+
+
+def _norm(values: list) -> float:
+    return math.sqrt(math.fsum(v.grad * v.grad for v in values))
+
+
+# -- emitting DOT -----------------------------------------------------------------
+
+def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: bool,
+          title: str | None) -> str:
+    root = g.root
+    backward_ran = root.grad != 0.0
+    max_grad = max((abs(n.grad) for n in g.order if math.isfinite(n.grad)), default=0.0)
+    lines = [
+        "digraph autograd_lite {",
+        f'  graph [rankdir={rankdir} fontname="Helvetica" fontsize=12 nodesep=0.15 ranksep=0.3'
+        + (f' label="{_quote(title)}" labelloc=t' if title else "") + "];",
+        '  node [fontname="Helvetica" fontsize=11];',
+        '  edge [fontname="Helvetica" fontsize=9 arrowsize=0.6];',
+    ]
+    ids = g.ids
+    clusters: dict[int, list[str]] = {}
+    emitted_groups = set()
+    for node in g.order:
+        group = g.group_of.get(node)
+        if group is not None:
+            if id(group) not in emitted_groups:
+                emitted_groups.add(id(group))
+                line = "  " + _group_node(group, color=color, highlight=highlight,
+                                           backward_ran=backward_ran, max_grad=max_grad)
+                if group.gid.startswith("n"):
+                    clusters.setdefault(group.layer, []).append(line)
+                else:
+                    lines.append(line)
+            continue
+        i = ids[node]
+        role = ("output" if node is root else "param" if node in g.param_set
+                else "input" if not node.op else "value")
+        lines.append(f"  v{i} " + _value_attrs(node, i, role, color=color, highlight=highlight,
+                                               backward_ran=backward_ran, max_grad=max_grad))
+        if node.op:
+            fill = _OP_FILL if color != "none" else "#ffffff"
+            lines.append(f'  o{i} [label="{_quote(_op_text(node))}" shape=ellipse style=filled '
+                         f'fillcolor="{fill}" fontsize=10 height=0.25 margin="0.04,0.02"];')
+    for layer in sorted(clusters):
+        lines.append(f"  subgraph cluster_L{layer} {{")
+        lines.append(f'    label="Layer {layer}"; style="rounded,dashed"; color="#756bb1";')
+        lines.extend("  " + ln for ln in clusters[layer])
+        lines.append("  }")
+    # Edges: operand -> op -> result.  Into a collapsed group, parallel edges are
+    # merged into one with a count, since they stand for many Values.
+    merged: dict[tuple[str, str], int] = {}
+    for node in g.order:
+        if not node.op:
+            continue
+        i = ids[node]
+        group = g.group_of.get(node)
+        if group is None:
+            lines.append(f"  o{i} -> v{i};")
+        locals_ = _stored_locals(node) if derivatives else None
+        for k, p in enumerate(node.parents):
+            pg = g.group_of.get(p)
+            src = pg.gid if pg is not None else f"v{ids[p]}"
+            if group is None:
+                label = f' [label="{_num(locals_[k])}"]' if derivatives else ""
+                lines.append(f"  {src} -> o{i}{label};")
+            elif pg is not group:
+                key = (src, group.gid)
+                merged[key] = merged.get(key, 0) + 1
+    for (src, dst), count in merged.items():
+        lines.append(f"  {src} -> {dst}" + (f' [label="×{count}"];' if count > 1 else ";"))
+    lines.append("}")
+    return "\n".join(lines) + "\n"
+
+
+def _value_attrs(node: Value, i: int, role: str, *, color: str, highlight: bool,
+                 backward_ran: bool, max_grad: float) -> str:
+    fill = _fill(node.grad, role, color, max_grad)
+    name = _html(node.label) if node.label else f'<FONT COLOR="#888888">v{i}</FONT>'
+    data_cell = f"<TD>data {_html(_num(node.data))}</TD>"
+    grad_cell = f"<TD>grad {_html(_num(node.grad))}</TD>"
+    border = ""
+    if highlight:
+        if not math.isfinite(node.data):
+            data_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>data {_num(node.data)}</B></TD>'
+            border = f' COLOR="{_BAD}" BORDER="2"'
+        if not math.isfinite(node.grad):
+            grad_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>grad {_num(node.grad)}</B></TD>'
+            border = f' COLOR="{_BAD}" BORDER="2"'
+        elif backward_ran and node.grad == 0.0:
+            grad_cell = f'<TD BGCOLOR="{_ZERO_FILL}"><I>grad 0</I></TD>'
+    bg = f' BGCOLOR="{fill}"' if fill else ""
+    table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{bg}{border}>'
+             f"<TR><TD>{name}</TD>{data_cell}{grad_cell}</TR></TABLE>")
+    return f"[shape=plain label=<{table}>];"
+
+
+def _group_node(group: _Group, *, color: str, highlight: bool, backward_ran: bool,
+                max_grad: float) -> str:
+    out = group.output
+    is_layer = group.gid.startswith("L")
+    # A neuron shows its output Value; a layer has many outputs, so only its parameters.
+    grad = out.grad if out is not None and not is_layer else 0.0
+    fill = _GROUP_FILL if color == "role" else _fill(grad, "value", color, max_grad)
+    if color == "grad" and is_layer:
+        fill = _heat(group.param_grad_norm, max(max_grad, group.param_grad_norm))
+    act = f" {group.activation}" if group.activation else ""
+    cells = f"<TD><B>{_html(group.title)}</B>{_html(act)}</TD>"
+    border = ""
+    if not is_layer and out is not None:
+        grad_cell = f"<TD>grad {_html(_num(grad))}</TD>"
+        if highlight and backward_ran and grad == 0.0:
+            grad_cell = f'<TD BGCOLOR="{_ZERO_FILL}"><I>grad 0</I></TD>'
+        cells += f"<TD>data {_html(_num(out.data))}</TD>{grad_cell}"
+        if highlight and not (math.isfinite(out.data) and math.isfinite(grad)):
+            border = f' COLOR="{_BAD}" BORDER="2"'
+    if highlight and not math.isfinite(group.param_grad_norm):
+        border = f' COLOR="{_BAD}" BORDER="2"'
+    span = 1 if is_layer or out is None else 3
+    table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{_bg(fill)}{border}>'
+             f"<TR>{cells}</TR>"
+             f'<TR><TD COLSPAN="{span}"><FONT POINT-SIZE="9">{group.n_params} params, '
+             f"|grad| {_html(_num(group.param_grad_norm))}</FONT></TD></TR></TABLE>")
+    return f"{group.gid} [shape=plain label=<{table}>];"
+
+
+def _bg(fill: str) -> str:
+    return f' BGCOLOR="{fill}"' if fill else ""
+
+
+def _fill(grad: float, role: str, color: str, max_grad: float) -> str:
+    if color == "role":
+        return _ROLE_FILL[role]
+    if color == "none":
+        return ""
+    return _heat(grad, max_grad)
+
+
+def _heat(grad: float, max_grad: float) -> str:
+    """A color for |grad| on a log scale relative to the largest |grad| in the graph."""
+    g = abs(grad)
+    if not math.isfinite(g):
+        return _BAD_FILL
+    if g == 0.0 or max_grad == 0.0:
+        return _HEAT[0]
+    t = 1.0 + math.log10(g / max_grad) / _HEAT_DECADES  # 1 at the max, 0 six decades below
+    t = min(1.0, max(0.0, t))
+    return _HEAT[1 + round(t * (len(_HEAT) - 2))]
+
+
+def _op_text(node: Value) -> str:
+    """The op's name, with its constant operand when it has one (``mul 2``, ``pow 3``)."""
+    c = _constant_operand(node)
+    return node.op if c is None else f"{node.op} {_num(c)}"
+
+
+def _constant_operand(node: Value) -> float | None:
+    # Ops with a number operand keep it in _db with no second parent (see engine.Value).
+    if type(node._a) is not tuple and node._b is None and node._db is not None:
+        return node._db
+    return None
+
+
+def _num(x: float) -> str:
+    """A short, deterministic rendering of a float (4 significant digits)."""
+    s = f"{x:.4g}"
+    return "0" if s == "-0" else s
+
+
+def _html(text: str) -> str:
+    """Escape text for a Graphviz HTML-like label, so it is shown exactly as written."""
+    return (text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+            .replace('"', "&quot;").replace("\n", "<BR/>"))
+
+
+def _quote(text: str) -> str:
+    """Escape text for a double-quoted DOT string."""
+    return text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")

@@ -1,0 +1,194 @@
+"""Training plots with matplotlib (imported only when a plot is made).
+
+- ``plot_history``: loss and accuracy per epoch, from a training history;
+- ``plot_decision_boundary``: a 2-D classifier's regions with the data points;
+- ``plot_grad_norms``: per-layer gradient norms over training (record them
+  with ``layer_grad_norms(model)`` after each ``backward()``), on a log scale,
+  where vanishing gradients in deep sigmoid nets are easy to see.
+
+Each function draws on ``ax`` when given, else on a new figure, and returns
+the matplotlib Figure.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any, Callable, Mapping, Sequence
+
+from autograd_lite.engine import Value, no_grad
+
+__all__ = ["plot_history", "plot_decision_boundary", "plot_grad_norms", "layer_grad_norms"]
+
+# Names a history may use for each series (the train module's History, Keras,
+# hand-made dicts); the first one present wins.
+_LOSS = ("loss", "losses", "train_loss", "train_losses")
+_VAL_LOSS = ("val_loss", "val_losses", "test_loss", "valid_loss")
+_ACC = ("accuracy", "acc", "accuracies", "train_accuracy", "train_acc")
+_VAL_ACC = ("val_accuracy", "val_acc", "test_accuracy", "valid_accuracy")
+_TIME = ("time", "times", "wall_time", "seconds", "epoch_time", "elapsed")
+
+
+def _pyplot():
+    try:
+        import matplotlib.pyplot as plt
+    except ImportError:
+        raise ImportError('plotting needs matplotlib: pip install "autograd_lite[viz]" '
+                          "(or pip install matplotlib)") from None
+    return plt
+
+
+def _axes(ax: Any, ncols: int = 1, width: float = 5.0) -> tuple[Any, list]:
+    if ax is not None:
+        axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
+        return axes[0].figure, axes
+    fig, axes = _pyplot().subplots(1, ncols, figsize=(width * ncols, 3.6), squeeze=False)
+    return fig, list(axes[0])
+
+
+def _series(history: Any, names: Sequence[str]) -> list[float] | None:
+    """history[name] or history.name for the first name present, as floats (None if absent)."""
+    for name in names:
+        if isinstance(history, Mapping):
+            value = history.get(name)
+        else:
+            value = getattr(history, name, None)
+        if value is not None and not callable(value):
+            values = [v.data if type(v) is Value else float(v) for v in value]
+            if values:
+                return values
+    return None
+
+
+def plot_history(history: Any, ax: Any = None, *, title: str | None = None) -> Any:
+    """Loss (left) and accuracy (right, if recorded) per epoch.
+
+    ``history`` is a dict of lists or an object with list attributes: ``loss``
+    (or ``losses``, ``train_loss``), optionally ``val_loss``, ``accuracy`` (or
+    ``acc``), ``val_accuracy`` and per-epoch wall ``time``.  A list of numbers
+    is taken as the loss alone.
+
+    >>> fig = plot_history({"loss": [1.0, 0.5, 0.2], "accuracy": [0.5, 0.8, 0.9]})
+    >>> [a.get_ylabel() for a in fig.axes]
+    ['loss', 'accuracy']
+    """
+    if isinstance(history, (list, tuple)):
+        history = {"loss": history}
+    loss, val_loss = _series(history, _LOSS), _series(history, _VAL_LOSS)
+    acc, val_acc = _series(history, _ACC), _series(history, _VAL_ACC)
+    if loss is None and acc is None:
+        raise ValueError("plot_history: found no loss or accuracy; expected e.g. {'loss': [...], 'accuracy': [...]}"
+                         " or an object with .loss / .accuracy lists")
+    panels = [(loss, val_loss, "loss")] if loss is not None else []
+    if acc is not None:
+        panels.append((acc, val_acc, "accuracy"))
+    fig, axes = _axes(ax, len(panels))
+    for a, (train, val, what) in zip(axes, panels):
+        a.plot(range(1, len(train) + 1), train, marker="." if len(train) < 50 else None, label="train")
+        if val is not None:
+            a.plot(range(1, len(val) + 1), val, marker="." if len(val) < 50 else None, label="validation")
+            a.legend()
+        a.set_xlabel("epoch")
+        a.set_ylabel(what)
+        if what == "loss" and min(train) > 0 and max(train) / min(train) > 100:
+            a.set_yscale("log")  # a loss falling over decades reads better on a log scale
+        a.grid(alpha=0.3)
+    times = _series(history, _TIME)
+    suffix = f" ({math.fsum(times):.1f} s)" if times else ""
+    if title or suffix:
+        fig.suptitle((title or "training") + suffix)
+    fig.tight_layout()
+    return fig
+
+
+def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Sequence[float],
+                           ax: Any = None, *, resolution: int = 80, padding: float = 0.5,
+                           threshold: float = 0.0) -> Any:
+    """The regions a 2-D classifier assigns to each class, with the data points on top.
+
+    ``model(point)`` may return a Value or float (class 1 when above
+    ``threshold``, as micrograd's moons demo with labels -1/1 or 0/1) or a
+    list of scores (the class is the argmax).  Evaluated under ``no_grad``.
+
+    >>> from autograd_lite.nn import MLP
+    >>> fig = plot_decision_boundary(MLP(2, [4, 1], seed=0), [[0, 0], [1, 1]], [-1, 1], resolution=10)
+    >>> fig.axes[0].get_xlabel()
+    'x1'
+    """
+    import numpy as np  # matplotlib depends on numpy, so it is there when matplotlib is
+    xs = [float(p[0]) for p in X]
+    ys = [float(p[1]) for p in X]
+    x0, x1 = min(xs) - padding, max(xs) + padding
+    y0, y1 = min(ys) - padding, max(ys) + padding
+    gx = np.linspace(x0, x1, resolution)
+    gy = np.linspace(y0, y1, resolution)
+    zz = np.zeros((resolution, resolution))
+    with no_grad():  # no graph: the grid is only evaluated
+        for i, b in enumerate(gy):
+            for j, a in enumerate(gx):
+                zz[i, j] = _predict(model([float(a), float(b)]), threshold)
+    fig, (a,) = _axes(ax, 1, width=4.6)
+    classes = sorted(set(float(v) for v in y))
+    a.contourf(gx, gy, zz, levels=[v - 0.5 for v in range(max(int(zz.max()), 1) + 2)],
+               cmap="coolwarm", alpha=0.35)
+    a.scatter(xs, ys, c=[classes.index(float(v)) for v in y], cmap="coolwarm", edgecolors="k", s=22)
+    a.set_xlim(x0, x1)
+    a.set_ylim(y0, y1)
+    a.set_xlabel("x1")
+    a.set_ylabel("x2")
+    fig.tight_layout()
+    return fig
+
+
+def _predict(out: Any, threshold: float) -> int:
+    if isinstance(out, (list, tuple)):
+        scores = [o.data if type(o) is Value else float(o) for o in out]
+        return max(range(len(scores)), key=scores.__getitem__)
+    score = out.data if type(out) is Value else float(out)
+    return int(score > threshold)
+
+
+def layer_grad_norms(model: Any) -> list[float]:
+    """The gradient norm of each layer's parameters: call it after ``backward()``, once per step.
+
+    >>> from autograd_lite.nn import MLP
+    >>> model = MLP(2, [3, 1], seed=0)
+    >>> model([1.0, 2.0]).backward()
+    >>> len(layer_grad_norms(model))
+    2
+    """
+    layers = model.layers if hasattr(model, "layers") else [model]
+    return [math.sqrt(math.fsum(p.grad * p.grad for p in layer.parameters())) for layer in layers]
+
+
+def plot_grad_norms(norms: Any, ax: Any = None, *, title: str = "gradient norm per layer") -> Any:
+    """Per-layer gradient norms over training, on a log scale.
+
+    ``norms`` is a list with, per step, the list of layer norms (what
+    ``layer_grad_norms`` returns), a dict {layer name: list of norms}, or a
+    history with a ``grad_norms`` attribute or key of either form.
+
+    >>> fig = plot_grad_norms([[1.0, 0.1], [0.5, 0.01]])
+    >>> [line.get_label() for line in fig.axes[0].get_lines()]
+    ['layer 1', 'layer 2']
+    """
+    if not isinstance(norms, (list, tuple, Mapping)) or (isinstance(norms, Mapping) and "grad_norms" in norms):
+        norms = norms["grad_norms"] if isinstance(norms, Mapping) else getattr(norms, "grad_norms")
+    if isinstance(norms, Mapping):
+        curves = {str(k): [float(v) for v in vs] for k, vs in norms.items()}
+    else:
+        steps = [list(s) for s in norms]
+        n_layers = max((len(s) for s in steps), default=0)
+        curves = {f"layer {i + 1}": [float(s[i]) if i < len(s) else math.nan for s in steps]
+                  for i in range(n_layers)}
+    fig, (a,) = _axes(ax, 1, width=6.0)
+    for name, values in curves.items():
+        # a norm of exactly 0 cannot sit on a log axis: draw it as a gap
+        a.plot(range(1, len(values) + 1), [v if v > 0 else math.nan for v in values], label=name)
+    a.set_yscale("log")
+    a.set_xlabel("step")
+    a.set_ylabel("‖grad‖")
+    a.set_title(title)
+    a.legend()
+    a.grid(alpha=0.3, which="both")
+    fig.tight_layout()
+    return fig

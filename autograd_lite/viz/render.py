@@ -1,0 +1,149 @@
+"""``draw_dot`` and ``Graph``: DOT source that renders to SVG/PNG and shows in notebooks.
+
+Renderers, tried in order: the ``dot`` binary if it is on PATH, then
+pygraphviz (its wheels bundle Graphviz, so ``pip install "autograd_lite[viz]"``
+is enough).  Both are imported or run only when a picture is asked for.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+from typing import Any
+
+from autograd_lite.engine import Value
+from autograd_lite.viz.dot import to_dot
+from autograd_lite.viz.text import format_graph
+
+__all__ = ["Graph", "draw_dot", "RenderError", "FORMATS"]
+
+FORMATS = ("svg", "png", "pdf", "dot")
+
+_FIXES = (
+    "  - pip install \"autograd_lite[viz]\"   (pygraphviz; its wheels bundle Graphviz)\n"
+    "  - or install Graphviz so `dot` is on PATH: apt install graphviz | brew install graphviz "
+    "| conda install graphviz\n"
+    "  - or keep the DOT text: graph.render(\"graph.dot\") or graph.source "
+    "(paste it into any Graphviz viewer), or print(format_graph(root)) for a text view"
+)
+_HINT = ("(autograd_lite: no Graphviz renderer found, showing the text view; "
+         "pip install \"autograd_lite[viz]\" to see the drawing)")
+
+
+class RenderError(RuntimeError):
+    """No renderer could turn the DOT source into a picture; the message lists the fixes."""
+
+
+class Graph:
+    """A drawn computation graph: DOT ``source``, ``render()`` to a file, notebook display.
+
+    >>> from autograd_lite import Value
+    >>> g = draw_dot(Value(2.0, label="x") * 3)
+    >>> g.source.startswith("digraph")
+    True
+    >>> g.render("/tmp/autograd_lite_doctest.dot")   # .dot needs no renderer
+    '/tmp/autograd_lite_doctest.dot'
+    """
+
+    def __init__(self, source: str, text: str = "") -> None:
+        self.source: str = source
+        self.text: str = text  # the format_graph view, shown when nothing can render
+        self._svg: str | None = None
+
+    def pipe(self, format: str = "svg") -> bytes:
+        """The rendered picture as bytes (``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``)."""
+        if format not in FORMATS:
+            raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
+        if format == "dot":
+            return self.source.encode()
+        return _render(self.source, format)
+
+    def render(self, path: str | os.PathLike, format: str | None = None) -> str:
+        """Write the picture to ``path`` and return the path written.
+
+        ``format`` is "svg" or "png" (or "pdf", "dot"); when omitted it is taken
+        from the path's extension, else "svg".  The extension is added when the
+        path lacks it; missing folders are created.  Raises RenderError, with
+        the fixes, when no renderer is installed.
+        """
+        path = os.fspath(path)
+        ext = os.path.splitext(path)[1].lstrip(".").lower()
+        if format is None:
+            format = ext if ext in FORMATS else "svg"
+        format = format.lower()
+        if format not in FORMATS:
+            raise ValueError(f"render: format must be one of {', '.join(FORMATS)}; got {format!r}")
+        if ext != format and not (format == "dot" and ext == "gv"):
+            path = f"{path}.{format}"
+        data = self.pipe(format)  # render before touching the file system
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+        return path
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        # A notebook must never get a traceback from displaying a graph.
+        try:
+            if self._svg is None:
+                self._svg = _render(self.source, "svg").decode("utf-8")
+            return {"image/svg+xml": self._svg, "text/plain": repr(self)}
+        except Exception:  # noqa: BLE001 - any renderer failure falls back to text
+            return {"text/plain": self._fallback_text()}
+
+    def _fallback_text(self) -> str:
+        return f"{_HINT}\n{self.text or self.source}"
+
+    def __repr__(self) -> str:
+        n = self.source.count(" [shape=")
+        return f"<autograd_lite Graph: {n} nodes; .source is DOT, .render(path) writes svg/png>"
+
+
+def draw_dot(root: Value, **options: Any) -> Graph:
+    """Draw the graph of ``root``: a Graph to display in a notebook or ``render()`` to a file.
+
+    Takes the options of ``to_dot`` (rankdir, derivatives, color, highlight,
+    params, collapse, level, max_nodes, title).
+
+    >>> from autograd_lite import Value
+    >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    >>> loss = (a * b + a).tanh(); loss.backward()
+    >>> g = draw_dot(loss, derivatives=True)
+    >>> g.render("/tmp/autograd_lite_doctest_graph", format="dot")
+    '/tmp/autograd_lite_doctest_graph.dot'
+    """
+    source = to_dot(root, **options)
+    # The text view of a huge graph is not useful either; keep it for small ones.
+    text = format_graph(root) if source.count("\n") < 4000 else ""
+    return Graph(source, text)
+
+
+def _render(source: str, format: str) -> bytes:
+    """Render DOT with the first renderer that works; RenderError listing the fixes otherwise."""
+    tried = []
+    exe = shutil.which("dot")
+    if exe:
+        try:
+            done = subprocess.run([exe, f"-T{format}"], input=source.encode(), capture_output=True,
+                                  timeout=120, check=False)
+            if done.returncode == 0 and done.stdout:
+                return done.stdout
+            tried.append(f"`dot` at {exe} failed: {done.stderr.decode(errors='replace').strip()[:300]}")
+        except (OSError, subprocess.SubprocessError) as e:
+            tried.append(f"`dot` at {exe} failed: {e}")
+    else:
+        tried.append("no `dot` binary on PATH")
+    try:
+        import pygraphviz
+    except ImportError as e:
+        tried.append(f"pygraphviz is not installed ({e})")
+    else:
+        try:
+            graph = pygraphviz.AGraph(string=source)
+            return graph.draw(format=format, prog="dot")
+        except Exception as e:  # noqa: BLE001 - reported below with the fixes
+            tried.append(f"pygraphviz failed: {e}")
+    raise RenderError(f"cannot render the graph as {format}: " + "; ".join(tried)
+                      + ".\nFixes:\n" + _FIXES)

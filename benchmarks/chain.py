@@ -1,0 +1,227 @@
+"""The chain benchmark: x = x * 1.0000001 + 0.5, forward and backward, per node.
+
+Compares autograd_lite with micrograd 0.1.0, PyTorch 0-d float64 tensors with
+requires_grad (when installed) and the same chain hand-written with floats.
+The machines we run on are shared and noisy, so every contender runs inside
+one process, interleaved round by round, and we keep each one's best round;
+the figures that matter are the ratios.
+
+    make bench                      # or: python benchmarks/chain.py [--quick]
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import platform
+import sys
+import time
+import tracemalloc
+
+from autograd_lite import Value
+from autograd_lite.engine import _reverse_topological
+
+STEP = 1.0000001
+SHIFT = 0.5
+
+
+def run_autograd_lite(n: int) -> tuple[float, float]:
+    x0 = Value(0.3)
+    x = x0
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    t1 = time.perf_counter()
+    x.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def run_autograd_lite_gc_paused(n: int) -> tuple[float, float]:
+    # What a caller gets by pausing CPython's cyclic collector around a huge graph
+    # (our graphs hold no cycles, so refcounting alone frees them).
+    gc.disable()
+    try:
+        return run_autograd_lite(n)
+    finally:
+        gc.enable()
+
+
+def run_micrograd(n: int) -> tuple[float, float]:
+    from micrograd.engine import Value as M
+    x = M(0.3)
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    t1 = time.perf_counter()
+    x.backward()  # recursive: needs the raised recursion limit set in main()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def run_torch(n: int) -> tuple[float, float]:
+    import torch
+    x0 = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
+    x = x0
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    t1 = time.perf_counter()
+    x.backward()
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def run_floats(n: int) -> tuple[float, float]:
+    # The pure-Python floor: the same arithmetic with no graph, the chain rule by hand.
+    x = 0.3
+    t0 = time.perf_counter()
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    t1 = time.perf_counter()
+    g = 1.0
+    for _ in range(n):
+        g *= STEP  # d(x*c + s)/dx = c, applied from the output back
+    t2 = time.perf_counter()
+    return t1 - t0, t2 - t1
+
+
+def best_of(rounds: int, contenders: dict, n: int) -> dict:
+    """Each contender's fastest (forward, backward) over interleaved rounds, in seconds."""
+    best = {name: (float("inf"), float("inf")) for name in contenders}
+    for _ in range(rounds):
+        for name, run in contenders.items():
+            gc.collect()
+            f, b = run(n)
+            best[name] = (min(best[name][0], f), min(best[name][1], b))
+    return best
+
+
+def bytes_per_node(n: int) -> float:
+    gc.collect()
+    tracemalloc.start()
+    x = Value(0.3)
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del x
+    return used / (2 * n)
+
+
+def micrograd_bytes_per_node(n: int) -> float:
+    from micrograd.engine import Value as M
+    gc.collect()
+    tracemalloc.start()
+    x = M(0.3)
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    used, _ = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    del x
+    return used / (2 * n)
+
+
+def exact_gradient_check(n: int) -> bool:
+    x0 = Value(0.3)
+    x = x0
+    for _ in range(n):
+        x = x * STEP + SHIFT
+    x.backward()
+    expected = 1.0
+    for _ in range(n):
+        expected *= STEP
+    return x0.grad == expected
+
+
+def where_the_time_goes(n: int, rounds: int) -> dict:
+    """Split autograd_lite's time per node: ops, the GC, the topological sort, the chain rule."""
+    out = {}
+    for gc_on in (True, False):
+        fwd = bwd = topo = float("inf")
+        for _ in range(rounds):
+            gc.collect()
+            if not gc_on:
+                gc.disable()
+            try:
+                x = Value(0.3)
+                t0 = time.perf_counter()
+                for _ in range(n):
+                    x = x * STEP + SHIFT
+                t1 = time.perf_counter()
+                _reverse_topological(x)
+                t2 = time.perf_counter()
+                x.backward()
+                t3 = time.perf_counter()
+            finally:
+                gc.enable()
+            fwd, topo, bwd = min(fwd, t1 - t0), min(topo, t2 - t1), min(bwd, t3 - t2)
+            del x
+        out["gc on" if gc_on else "gc off"] = (fwd, topo, bwd)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, fewer rounds")
+    args = parser.parse_args()
+    sys.setrecursionlimit(1_000_000)  # only micrograd needs this: its topological sort recurses
+
+    contenders = {"autograd_lite": run_autograd_lite, "autograd_lite, gc paused": run_autograd_lite_gc_paused,
+                  "floats": run_floats}
+    try:
+        import micrograd  # noqa: F401
+        contenders["micrograd"] = run_micrograd
+    except ImportError:
+        print("micrograd not installed (pip install micrograd==0.1.0): skipped")
+    try:
+        import torch
+        torch.set_num_threads(1)
+        contenders["torch"] = run_torch
+    except ImportError:
+        print("torch not installed: skipped")
+
+    sizes = [(10_000, 5), (100_000, 2)] if args.quick else [(10_000, 20), (100_000, 4), (1_000_000, 2)]
+    print(f"# chain x = x * {STEP} + {SHIFT}: ns per node (forward + backward), best of interleaved rounds")
+    print(f"# Python {platform.python_version()} on {platform.machine()}")
+    results = {}
+    for n, rounds in sizes:
+        # micrograd needs ~30 s and gigabytes per round at 10^6: it runs at 10^4 and 10^5 only
+        run = {k: v for k, v in contenders.items() if n <= 100_000 or k != "micrograd"}
+        results[n] = best_of(rounds, run, n)
+    print()
+    print("| steps (nodes) | contender | forward ns/node | backward ns/node | total ns/node | its time / autograd_lite's |")
+    print("|---|---|---|---|---|---|")
+    for n, best in results.items():
+        ours = sum(best["autograd_lite"])
+        for name, (f, b) in best.items():
+            per = lambda t: t / (2 * n) * 1e9  # noqa: E731
+            ratio = (f + b) / ours
+            speed = f"{ratio:.1f}" if ratio >= 1 else f"{ratio:.2f}"
+            print(f"| {n:,} ({2 * n:,}) | {name} | {per(f):.0f} | {per(b):.0f} | {per(f + b):.0f} | {speed} |")
+    print()
+    for name in ("autograd_lite", "autograd_lite, gc paused", "micrograd", "torch"):
+        if name not in results[sizes[0][0]]:
+            continue
+        base = sum(results[sizes[0][0]][name]) / (2 * sizes[0][0])
+        for n, _ in sizes[1:]:
+            if name in results[n]:
+                per = sum(results[n][name]) / (2 * n)
+                print(f"{name}: time per node at {n:,} steps / at {sizes[0][0]:,} steps: {per / base:.2f}x")
+    big = sizes[-1][0]
+    print(f"exact gradient at {big:,} steps (same product of the same floats): {exact_gradient_check(big)}")
+    print(f"bytes per live node (tracemalloc, {big:,} steps): {bytes_per_node(big):.1f}")
+    if "micrograd" in contenders:
+        print(f"micrograd bytes per live node (tracemalloc, 10,000 steps): {micrograd_bytes_per_node(10_000):.1f}")
+
+    print("\n# where autograd_lite's time goes (ns per node)")
+    print("| steps | collector | forward (ops) | topological sort | backward total | of which chain rule |")
+    print("|---|---|---|---|---|---|")
+    for n, rounds in ((10_000, 10), (big, 2)):
+        for mode, (f, t, b) in where_the_time_goes(n, rounds).items():
+            per = lambda s: s / (2 * n) * 1e9  # noqa: E731
+            print(f"| {n:,} | {mode} | {per(f):.0f} | {per(t):.0f} | {per(b):.0f} | {per(b - t):.0f} |")
+
+
+if __name__ == "__main__":
+    main()
