@@ -7,7 +7,7 @@ STAMP  := $(VENV)/.installed
 
 .PHONY: demo test venv torch bench bench-demo clean
 
-# The demo draws with matplotlib and shows a tqdm bar: the `demo` extra, installed once.
+# The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra, once.
 demo: $(VENV)/.demo-installed
 	$(PY) -m autograd_lite demo
 

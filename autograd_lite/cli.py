@@ -52,8 +52,12 @@ def _demo(args: argparse.Namespace) -> int:
               f"micrograd's demo reaches 100% after {DEMO_STEPS} steps")
 
     out = _out_dir(args.out)
-    _write_decision_boundary(model, X, y, os.path.join(out, "decision_boundary.png"), threshold=0.0)
-    _write_graph_of_one_sample(model, X[0], y[0], os.path.join(out, "graph.dot"))
+    _write_plots(model, X, y, history, out, threshold=0.0)
+    # Draw the sample nearest the boundary (the largest hinge term), where gradients still flow.
+    from autograd_lite.train import predict
+    scores = predict(model, X)
+    i = max(range(len(X)), key=lambda k: 1.0 - y[k] * scores[k])
+    _write_graph_of_one_sample(model, X[i], y[i], out)
     _write_json(history_dict(history), os.path.join(out, "history.json"))
     return 0
 
@@ -99,100 +103,57 @@ def history_dict(history: Any) -> dict:
     return {k: v for k, v in vars(history).items() if v}
 
 
-def _write_decision_boundary(model: Any, X: list, y: list, path: str, threshold: float | None) -> None:
-    """A PNG of the training points over the model's predicted class regions (needs matplotlib)."""
+def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold: float) -> None:
+    """decision_boundary.png and history.png (matplotlib; skipped, with the fix, when missing)."""
     try:
         import matplotlib
     except ImportError:
-        print(f"  {os.path.basename(path)} skipped: matplotlib is not installed "
+        print("  decision_boundary.png and history.png skipped: matplotlib is not installed "
               "(pip install matplotlib, or pip install 'autograd_lite[demo]')")
         return
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    from autograd_lite.train import predict
+    from autograd_lite.train import _eval_mode
+    from autograd_lite.viz import plot_decision_boundary, plot_history
 
-    h = 0.05
-    xs = [p[0] for p in X]
-    ys = [p[1] for p in X]
-    x0, x1 = min(xs) - 0.5, max(xs) + 0.5
-    y0, y1 = min(ys) - 0.5, max(ys) + 0.5
-    gx = [x0 + i * h for i in range(int((x1 - x0) / h) + 1)]
-    gy = [y0 + j * h for j in range(int((y1 - y0) / h) + 1)]
-    scores = predict(model, [[a, b] for b in gy for a in gx])
-    classes = sorted(set(y))
-    if isinstance(scores[0], list):  # several outputs: argmax
-        cls = [s.index(max(s)) for s in scores]
-    else:
-        cut = threshold if threshold is not None else (0.0 if classes[0] < 0 else 0.5)
-        cls = [1 if s > cut else 0 for s in scores]
-    Z = [cls[j * len(gx):(j + 1) * len(gx)] for j in range(len(gy))]
-    color = [classes.index(t) for t in y]
-    # One colour per class, shared by the regions (light) and the points (solid).
-    palette = [plt.cm.Spectral(k / max(len(classes) - 1, 1)) for k in range(len(classes))]
-    fig, ax = plt.subplots(figsize=(5, 5))
-    ax.contourf(gx, gy, Z, levels=[k - 0.5 for k in range(len(classes) + 1)], colors=palette, alpha=0.4)
-    ax.scatter(xs, ys, c=[palette[k] for k in color], s=40, edgecolors="k")
-    ax.set_xlim(x0, x1)
-    ax.set_ylim(y0, y1)
-    ax.set_title("decision boundary")
-    fig.savefig(path, dpi=100, bbox_inches="tight")
+    with _eval_mode(model):  # dropout off while the grid is evaluated
+        fig = plot_decision_boundary(model, X, y, threshold=threshold)
+    _save(plt, fig, os.path.join(out, "decision_boundary.png"))
+    _save(plt, plot_history(history), os.path.join(out, "history.png"))
+
+
+def _save(plt: Any, fig: Any, path: str) -> None:
+    fig.savefig(path, dpi=110, bbox_inches="tight")
     plt.close(fig)
     print(f"  {os.path.basename(path)}")
 
 
-def _write_graph_of_one_sample(model: Any, x: list, target: Any, path: str, loss: str = "hinge") -> None:
-    """The computation graph of one sample's loss, after backward, as Graphviz DOT text.
+def _write_graph_of_one_sample(model: Any, x: list, target: Any, out: str, loss: str = "hinge") -> None:
+    """The computation graph of one sample's loss, after backward: graph.dot, and graph.svg when it can.
 
-    (A placeholder until the drawing module exists: one record per Value with
-    its op, data and grad; node names n0, n1, ... in traversal order.)
+    The drawing gathers each neuron into one node (the full graph has some
+    400 nodes, too many to read); the DOT file holds the same drawing's
+    source, for Graphviz users.
     """
-    from autograd_lite.engine import _reverse_topological
-    from autograd_lite.train import _resolve_loss
+    from autograd_lite.engine import Value
+    from autograd_lite.train import _eval_mode, _resolve_loss
+    from autograd_lite.viz import RenderError, draw_dot
 
     loss_fn, _ = _resolve_loss(loss)
-    was_training = getattr(model, "training", None)
-    if was_training is not None:
-        model.eval()
-    try:
-        out = loss_fn([model(x)], [target])
-    finally:
-        if was_training is not None:
-            model.train(was_training)
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]  # labelled leaves, for the drawing
+    with _eval_mode(model):
+        root = loss_fn([model(inputs)], [target])
+    root.label = "loss"
     model.zero_grad()
-    out.backward()
-    names = {}
-    for p, name in _parameter_names(model).items():
-        names[p] = name
-    order = _reverse_topological(out)[::-1]  # inputs first, the loss last
-    ids = {node: f"n{i}" for i, node in enumerate(order)}
-    lines = ["digraph computation {", "  rankdir=LR;", '  node [shape=record, fontname="monospace"];']
-    for node in order:
-        title = node.label or names.get(node) or (node.op if node.op else "leaf")
-        if node is out:
-            title = "loss"
-        op = f" | {node.op}" if node.op else ""
-        lines.append(f'  {ids[node]} [label="{{ {_dot_escape(title)}{op} | data {node.data:.4f} | '
-                     f'grad {node.grad:.4f} }}"];')
-    for node in order:
-        for parent in node.parents:
-            lines.append(f"  {ids[parent]} -> {ids[node]};")
-    lines.append("}")
-    with open(path, "w") as f:
-        f.write("\n".join(lines) + "\n")
-    print(f"  {os.path.basename(path)} (the graph of one sample's loss, {len(order)} nodes; "
-          f"render with: dot -Tsvg {path} -o {os.path.splitext(path)[0]}.svg)")
-
-
-def _parameter_names(model: Any) -> dict:
-    named = getattr(model, "named_parameters", None)
-    return {p: name for name, p in named()} if named else {}
-
-
-def _dot_escape(s: str) -> str:
-    for ch in '\\{}|<>"':
-        s = s.replace(ch, "\\" + ch)
-    return s
+    root.backward()
+    graph = draw_dot(root, collapse=model, level="neuron", title="one sample's loss, after backward")
+    print(f"  {os.path.basename(graph.render(os.path.join(out, 'graph.dot')))}")
+    try:
+        print(f"  {os.path.basename(graph.render(os.path.join(out, 'graph.svg')))}")
+    except RenderError as e:
+        print(f"  graph.svg skipped: {str(e).splitlines()[0]} (pip install 'autograd_lite[demo]')")
+    model.zero_grad()  # leave no gradients behind from this extra backward
 
 
 # -- train: the same loop, every choice on the command line ---------------------------
@@ -203,7 +164,7 @@ BINARY_LOSSES = ("hinge", "mse", "bce_with_logits", "bce")
 
 
 def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
-    from autograd_lite import data
+    from autograd_lite import data, save
     from autograd_lite.nn import MLP
     from autograd_lite.train import evaluate, fit
 
@@ -257,10 +218,14 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"held-out loss {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
 
     out = _out_dir(args.out)
-    _write_decision_boundary(model, X, y, os.path.join(out, "decision_boundary.png"),
-                             threshold=0.5 if args.loss == "bce" else (0.0 if nout == 1 else None))
+    _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0)
     _write_json(history_dict(history), os.path.join(out, "history.json"))
-    _write_json(model.state_dict(), os.path.join(out, "model.json"))
+    path = os.path.join(out, "model.json")
+    try:
+        save(model.state_dict(), path)  # autograd_lite's JSON format: autograd_lite.load(path) reads it back
+        print(f"  model.json (load it with model.load_state_dict(autograd_lite.load({path!r})))")
+    except ValueError as e:  # NaN weights after a diverged run cannot be stored
+        print(f"  model.json skipped: {e}")
     return 0
 
 
@@ -364,7 +329,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      epilog="\n".join(__doc__.splitlines()[2:]))
     sub = parser.add_subparsers(dest="command", required=True)
 
-    demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%, then draws it")
+    demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%%, then draws it")
     demo.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out/)")
     # For tests: fewer steps.  Hidden, since the demo is defined by its 100 steps.
     demo.add_argument("--steps", type=_int_at_least(1), default=DEMO_STEPS, help=argparse.SUPPRESS)

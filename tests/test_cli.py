@@ -25,9 +25,12 @@ def test_demo_trains_to_100_percent_and_writes_its_files(tmp_path, capsys):
     text = capsys.readouterr().out
     assert "reached 100% training accuracy" in text
     assert str(out) in text  # it names the folder
-    if _has_matplotlib():  # without it the picture is skipped (tested below)
-        assert sorted(os.listdir(out)) == ["decision_boundary.png", "graph.dot", "history.json"]
-        assert (out / "decision_boundary.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    files = set(os.listdir(out))
+    assert {"graph.dot", "history.json"} <= files <= {"graph.dot", "graph.svg", "history.json",
+                                                      "decision_boundary.png", "history.png"}
+    if _has_matplotlib():  # without it the pictures are skipped (tested below)
+        for png in ("decision_boundary.png", "history.png"):
+            assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     dot = (out / "graph.dot").read_text()
     assert dot.startswith("digraph") and dot.rstrip().endswith("}") and "->" in dot
     history = json.loads((out / "history.json").read_text())
@@ -45,8 +48,9 @@ def test_demo_without_matplotlib_skips_the_picture_and_says_how_to_install(tmp_p
     monkeypatch.setattr(builtins, "__import__", no_matplotlib)
     assert main(["demo", "--out", str(tmp_path), "--steps", "3"]) == 0
     text = capsys.readouterr().out
-    assert "pip install matplotlib" in text
-    assert sorted(os.listdir(tmp_path)) == ["graph.dot", "history.json"]
+    assert "pip install matplotlib" in text and "Traceback" not in text
+    files = set(os.listdir(tmp_path))
+    assert {"graph.dot", "history.json"} <= files and not any(f.endswith(".png") for f in files)
 
 
 def test_train_writes_history_and_model(tmp_path, capsys):
@@ -58,8 +62,18 @@ def test_train_writes_history_and_model(tmp_path, capsys):
     assert "held-out" in text
     history = json.loads((tmp_path / "history.json").read_text())
     assert len(history["loss"]) == len(history["val_loss"]) == 3
-    state = json.loads((tmp_path / "model.json").read_text())
+    import autograd_lite
+    from autograd_lite.nn import MLP
+    state = autograd_lite.load(tmp_path / "model.json")
     assert len(state) == (2 * 8 + 8) + (8 * 3 + 3)
+    MLP(2, [8, 3]).load_state_dict(state)  # strict: same names and sizes
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["engine-demo"]])
+def test_help_works(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(command + ["--help"])
+    assert exc.value.code == 0 and "usage: autograd-lite" in capsys.readouterr().out
 
 
 @pytest.mark.parametrize("argv", [
