@@ -160,3 +160,14 @@ def test_import_autograd_lite_does_not_import_optional_dependencies():
             "print(sorted(m for m in ('tqdm', 'matplotlib', 'torch', 'numpy') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_readme_training_section_runs():
+    import re
+    from pathlib import Path
+    readme = (Path(__file__).resolve().parent.parent / "README.md").read_text()
+    section = readme.split("## Training, data and the command line", 1)[1].split("\n## ", 1)[0]
+    (block,) = re.findall(r"```python\n(.*?)```", section, re.S)
+    ns: dict = {}
+    exec(block, ns)
+    assert ns["history"].epochs == 30 and ns["history"].accuracy[-1] > 0.9
