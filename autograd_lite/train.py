@@ -202,7 +202,8 @@ def fit(model: Any, X: Sequence[Sequence[float]], y: Sequence, *, loss: str | Lo
       "cross_entropy") or a function ``loss(outputs, targets) -> Value`` taking
       the list of model outputs of a batch and its targets.
     - ``optimizer``: an ``autograd_lite.optim`` optimizer over the model's
-      parameters; by default ``GradientDescent(model.parameters(), lr)``.
+      parameters; by default ``GradientDescent(model.parameters(), lr)``
+      (``lr`` is used only then).
     - ``batch_size``: None for full batch (one step per epoch), 1 for
       stochastic gradient descent, anything else for mini-batches; with
       ``shuffle`` each epoch visits the samples in a new order drawn from ``seed``.
