@@ -1,58 +1,106 @@
-"""Every primitive's value and first and second derivatives, against oracles that share no code with us.
+"""Every row of the op table: value, first and second derivatives, against oracles that share no code with us.
 
-Oracles: the math module for values, central finite differences of that
-float reference for derivatives, and PyTorch float64 when it is installed.
+Oracles: the math module for values, central finite differences of that float
+reference for derivatives, the complex step through the row's cmath reference,
+and (in test_ops_torch.py) PyTorch float64.  The tests are generic: they
+iterate over autograd_lite.op_table.OPS.
 """
 
 import pytest
+from hypothesis import assume, given
+from hypothesis import strategies as st
 
 import autograd_lite as al
 from autograd_lite import Value, grad
+from autograd_lite.check import complex_step_check, gradcheck, gradgradcheck
+from autograd_lite.engine import _DERIVATIVES
+from autograd_lite.op_table import OPS
 
-from cases import BINARY, BINARY_CASES, UNARY, UNARY_CASES, central_difference
+from cases import CASES, KINK_CASES, SMOOTH_CASES, central_difference
+
+H = 1e-20  # complex step
 
 
+def test_every_engine_primitive_has_a_row_and_a_complex_rule():
+    from autograd_lite.check import _COMPLEX_RULES
+    from autograd_lite.custom import _PRIMITIVES
 
-@pytest.mark.parametrize("name,x", UNARY_CASES)
-def test_unary_value_and_gradient_match_math_and_finite_differences(name, x):
-    op, ref, _ = UNARY[name]
-    v = Value(x)
-    out = op(v)
-    assert out.data == pytest.approx(ref(x), rel=1e-15, abs=1e-300)
+    builtin = set(_DERIVATIVES) - set(_PRIMITIVES) - {"id"}  # id: the functional API's argument slot
+    assert builtin - {row.op for row in OPS.values()} == set(), "add a row to autograd_lite/op_table.py"
+    assert builtin - set(_COMPLEX_RULES) == set(), "add a complex rule to autograd_lite/check.py"
+
+
+@pytest.mark.parametrize("name,xs", CASES)
+def test_value_and_gradient_match_math_and_finite_differences(name, xs):
+    row = OPS[name]
+    vs = [Value(x) for x in xs]
+    out = row.fn(*vs)
+    assert out.op == row.op
+    if row.value_rtol:
+        assert out.data == pytest.approx(row.ref(*xs), rel=row.value_rtol, abs=1e-300)
+    else:
+        assert out.data == row.ref(*xs)  # float arithmetic is the reference, to the bit
     out.backward()
-    assert v.grad == pytest.approx(central_difference(ref, [x], 0), rel=1e-6, abs=1e-8)
-    assert al.grad(op)(x) == v.grad  # the functional API agrees bit for bit
+    for i, v in enumerate(vs):
+        assert v.grad == pytest.approx(central_difference(row.ref, xs, i), rel=1e-6,
+                                       abs=1e-8 if row.arity == 1 else 1e-12), i
+    # the functional API agrees with backward() bit for bit
+    assert list(grad(row.fn, tuple(range(row.arity)))(*xs)) == [v.grad for v in vs]
 
 
-@pytest.mark.parametrize("name,xy", BINARY_CASES)
-def test_binary_value_and_gradient_match_finite_differences(name, xy):
-    op, _ = BINARY[name]
-    a, b = Value(xy[0]), Value(xy[1])
-    out = op(a, b)
-    assert out.data == op(*xy)  # float arithmetic is the reference, to the bit
-    out.backward()
-    assert a.grad == pytest.approx(central_difference(op, xy, 0), rel=1e-6)
-    assert b.grad == pytest.approx(central_difference(op, xy, 1), rel=1e-6)
-
-
-@pytest.mark.parametrize("name,x", [c for c in UNARY_CASES if c[0] not in ("abs", "relu", "leaky_relu")])
-def test_unary_second_derivative_matches_finite_difference_of_first(name, x):
-    op, ref, _ = UNARY[name]
-    d1 = grad(op)
-    second = grad(d1)(x)
-    numeric = central_difference(lambda t: central_difference(ref, [t], 0, h=1e-5), [x], 0, h=1e-4)
-    assert second == pytest.approx(numeric, rel=1e-4, abs=1e-5)
-
-
-@pytest.mark.parametrize("name,xy", BINARY_CASES)
-def test_binary_second_derivatives_match_finite_differences(name, xy):
-    op, _ = BINARY[name]
-    h = al.hessian(op)(*xy)
-    for i in range(2):
-        for j in range(2):
+@pytest.mark.parametrize("name,xs", SMOOTH_CASES)
+def test_second_derivatives_match_finite_differences_of_first(name, xs):
+    row = OPS[name]
+    if row.arity == 1:
+        numeric = central_difference(lambda t: central_difference(row.ref, [t], 0, h=1e-5), xs, 0, h=1e-4)
+        assert grad(grad(row.fn))(*xs) == pytest.approx(numeric, rel=1e-4, abs=1e-5)
+    h = al.hessian(row.fn)(*xs)
+    for i in range(row.arity):
+        for j in range(row.arity):
             numeric = central_difference(
-                lambda *t: central_difference(op, list(t), i, h=1e-5), list(xy), j, h=1e-4)
+                lambda *t: central_difference(row.ref, list(t), i, h=1e-5), list(xs), j, h=1e-4)
             assert h[i][j] == pytest.approx(numeric, rel=1e-4, abs=1e-5), (i, j)
+
+
+@pytest.mark.parametrize("name,xs", [c for c in CASES if OPS[c[0]].cref is not None])
+def test_gradient_matches_complex_step_of_the_cmath_reference(name, xs):
+    row = OPS[name]
+    vs = [Value(x) for x in xs]
+    row.fn(*vs).backward()
+    for i, v in enumerate(vs):
+        zs = [complex(x, H if j == i else 0.0) for j, x in enumerate(xs)]
+        assert v.grad == pytest.approx(row.cref(*zs).imag / H, rel=1e-13, abs=1e-300), i
+
+
+@pytest.mark.parametrize("name,xs", CASES)
+def test_check_module_passes_every_row(name, xs):
+    row = OPS[name]
+    assert gradcheck(row.fn, xs)
+    assert complex_step_check(row.fn, xs)  # the recorded-program oracle, one row at a time
+    if not row.kinks:
+        assert gradgradcheck(row.fn, xs)
+
+
+@pytest.mark.parametrize("name,kink,documented", KINK_CASES)
+def test_derivative_at_a_kink_is_the_documented_one(name, kink, documented):
+    v = Value(kink)
+    OPS[name].fn(v).backward()
+    assert v.grad == documented
+    assert grad(OPS[name].fn)(kink) == documented
+
+
+@pytest.mark.parametrize("name", sorted(OPS))
+@given(data=st.data())
+def test_random_points_in_the_domain_match_the_complex_step(name, data):
+    row = OPS[name]
+    xs = [data.draw(d.strategy(margin=1e-3), label=f"x{i}") for i, d in enumerate(row.domain)]
+    assume(row.valid(xs, margin=1e-3))  # away from kinks, where no oracle agrees
+    vs = [Value(x) for x in xs]
+    row.fn(*vs).backward()
+    for i, v in enumerate(vs):
+        zs = [complex(x, H if j == i else 0.0) for j, x in enumerate(xs)]
+        assert v.grad == pytest.approx(row.cref(*zs).imag / H, rel=1e-12, abs=1e-15), i
+    assert gradcheck(row.fn, xs)
 
 
 def test_n_ary_sum_and_dot_match_their_definitions():

@@ -1,0 +1,320 @@
+"""Gradient checking: compare the engine's derivatives with oracles that share no code with it.
+
+- ``gradcheck``: backward() against central finite differences, input by input
+  (the slow mode of ``torch.autograd.gradcheck``).
+- ``gradgradcheck``: second derivatives (nested ``grad``) against finite
+  differences of the first derivative.
+- ``complex_step_grad`` / ``complex_step_check``: for analytic functions,
+  derivatives exact to ~1e-15 with no cancellation.  f runs once on Values to
+  record its program; the program is then re-evaluated on complex numbers with
+  ``cmath`` references, one input perturbed by ``1e-20j`` at a time, and
+  ``imag(f(x + ih)) / h`` is the derivative.  The engine's local derivatives
+  are never read, and the graph is walked by this module's own sort.
+
+>>> from autograd_lite import Value
+>>> gradcheck(lambda x, y: (x * y).tanh() + x ** 2, [0.3, -1.2])
+True
+>>> complex_step_grad(lambda x: x.sin() * x, [1.0])
+[1.3817732906760363]
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+from typing import Any, Callable, Sequence
+
+from autograd_lite.engine import Value
+from autograd_lite.functional import grad
+
+__all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad",
+           "complex_step_grad", "complex_step_check"]
+
+
+class GradcheckError(AssertionError):
+    """A gradient check failed; the message names each failing input with both values and the error."""
+
+
+def numerical_grad(f: Callable[..., Any], inputs: Sequence[float], eps: float = 1e-6) -> list[float]:
+    """Central differences ``(f(x + eps) - f(x - eps)) / 2 eps``, one input at a time.
+
+    f is called with fresh Values (as in gradcheck) and may return a Value or a number.
+
+    >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * y, [3.0, 4.0])]
+    [4.0, 3.0]
+    """
+    xs = [float(x) for x in inputs]
+    grads = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += eps
+        down[i] -= eps
+        grads.append((_evaluate(f, up) - _evaluate(f, down)) / (2.0 * eps))
+    return grads
+
+
+def gradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e-6, atol: float = 1e-5,
+              rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check backward() of ``f(*values)`` against central finite differences.
+
+    Each input passes when ``|analytic - numeric| <= atol + rtol * |numeric|``.
+    Returns True, or raises GradcheckError naming every failing input (or
+    returns False when ``raise_exception=False``).
+
+    >>> gradcheck(lambda x: x.relu() * x, [0.5])
+    True
+    >>> gradcheck(lambda x: x * 2.0, [1.0], raise_exception=False)
+    True
+    """
+    xs = [float(x) for x in inputs]
+    analytic = _backward_grads(f, xs)
+    numeric = numerical_grad(f, xs, eps)
+    labels = [f"input {i}" for i in range(len(xs))]
+    return _compare("gradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+
+
+def gradgradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e-6, atol: float = 1e-5,
+                  rtol: float = 1e-3, raise_exception: bool = True) -> bool:
+    """Check second derivatives: gradcheck of each first derivative ``grad(f, all)(...)[i]``.
+
+    The first derivative is built by the functional ``grad`` on Values, so its
+    own backward runs through the higher-order rules of every op in f.
+
+    >>> gradgradcheck(lambda x, y: x.sin() * y ** 3, [0.4, 1.1])
+    True
+    """
+    xs = [float(x) for x in inputs]
+    positions = tuple(range(len(xs)))
+    g = grad(f, positions)
+    labels, analytic, numeric = [], [], []
+    for i in positions:
+        gi = _component(g, i)
+        analytic += _backward_grads(gi, xs)
+        # Difference the first derivative computed on floats (the engine's float locals),
+        # not on Values: a wrong higher-order rule would otherwise be on both sides.
+        numeric += _float_differences(gi, xs, eps)
+        labels += [f"d2f/dx{i}dx{j}" for j in positions]
+    return _compare("gradgradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+
+
+def complex_step_grad(f: Callable[..., Any], inputs: Sequence[float], h: float = 1e-20) -> list[float]:
+    """The gradient of ``f(*values)`` by the complex step, ``imag(f(x + ih)) / h``.
+
+    Exact to rounding for analytic programs (no subtraction, so h can be tiny).
+    Piecewise-linear ops (abs, relu, leaky_relu) pick their branch by the real
+    part, so they are fine away from their kinks.  A custom primitive needs a
+    forward that accepts complex numbers, or a ``complex_forward``.
+
+    >>> complex_step_grad(lambda x, y: x * y + x.exp(), [0.0, 2.0])
+    [3.0, 0.0]
+    """
+    xs = [float(x) for x in inputs]
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    if type(out) is not Value:
+        return [0.0] * len(xs)  # a constant: f ignored its inputs
+    order = _topological(out)
+    grads = []
+    for i, leaf in enumerate(leaves):
+        z = _evaluate_complex(order, {leaf: complex(xs[i], h)})
+        grads.append(z.imag / h)
+    return grads
+
+
+def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: float = 1e-12,
+                       rtol: float = 1e-12, raise_exception: bool = True) -> bool:
+    """gradcheck against the complex step, at tolerances near machine precision.
+
+    >>> complex_step_check(lambda x: (x * x).tanh() / (1.0 + x.exp()), [0.7])
+    True
+    """
+    xs = [float(x) for x in inputs]
+    analytic = _backward_grads(f, xs)
+    numeric = complex_step_grad(f, xs)
+    labels = [f"input {i}" for i in range(len(xs))]
+    return _compare("complex_step_check", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+
+
+# -- helpers --------------------------------------------------------------------
+
+def _evaluate(f: Callable[..., Any], xs: list[float]) -> float:
+    out = f(*[Value(x) for x in xs])
+    return out.data if type(out) is Value else float(out)
+
+
+def _float_differences(f: Callable[..., float], xs: list[float], eps: float) -> list[float]:
+    """Central differences of a function called with plain floats."""
+    out = []
+    for i in range(len(xs)):
+        up, down = list(xs), list(xs)
+        up[i] += eps
+        down[i] -= eps
+        out.append((float(f(*up)) - float(f(*down))) / (2.0 * eps))
+    return out
+
+
+def _backward_grads(f: Callable[..., Any], xs: list[float]) -> list[float]:
+    """The gradient as users get it: fresh leaves, one backward(), read .grad."""
+    leaves = [Value(x) for x in xs]
+    out = f(*leaves)
+    if type(out) is not Value:
+        return [0.0] * len(xs)
+    out.backward()
+    return [leaf.grad for leaf in leaves]
+
+
+def _component(g: Callable[..., Any], i: int) -> Callable[..., Any]:
+    def gi(*args):
+        return g(*args)[i]
+    return gi
+
+
+def _compare(check: str, f: Callable[..., Any], xs: list[float], labels: list[str], analytic: list[float],
+             numeric: list[float], atol: float, rtol: float, raise_exception: bool) -> bool:
+    failures = []
+    for label, a, n in zip(labels, analytic, numeric):
+        error = abs(a - n)
+        tolerance = atol + rtol * abs(n)
+        if not error <= tolerance:  # written so that a NaN anywhere fails
+            failures.append(f"  {label}: analytic {a!r}, numeric {n!r}, error {error:.3g} "
+                            f"> tolerance {tolerance:.3g}")
+    if not failures:
+        return True
+    if not raise_exception:
+        return False
+    name = getattr(f, "__name__", type(f).__name__)
+    raise GradcheckError(f"{check} failed for {name} at inputs {xs!r} "
+                         f"(atol={atol:g}, rtol={rtol:g}):\n" + "\n".join(failures))
+
+
+def _topological(root: Value) -> list[Value]:
+    """Every node root depends on, parents before children.
+
+    Our own iterative post-order walk, so that a bug in the engine's sort
+    cannot hide from the oracle.
+    """
+    order: list[Value] = []
+    done: set[Value] = set()
+    stack: list[tuple[Value, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        if expanded:
+            if node not in done:
+                done.add(node)
+                order.append(node)
+            continue
+        if node in done:
+            continue
+        stack.append((node, True))
+        for p in node.parents:
+            if p not in done:
+                stack.append((p, False))
+    return order
+
+
+def _evaluate_complex(order: list[Value], seeds: dict[Value, complex]) -> complex:
+    """Re-run a recorded program on complex numbers; leaves not in ``seeds`` are constants."""
+    z: dict[Value, complex] = {}
+    for node in order:
+        if node in seeds:
+            z[node] = seeds[node]
+        elif not node.op:
+            z[node] = complex(node.data)
+        else:
+            rule = _COMPLEX_RULES.get(node.op) or _custom_rule(node.op)
+            z[node] = rule(node, [z[p] for p in node.parents])
+    return z[order[-1]]
+
+
+def _sign(x: float) -> float:
+    # the branch of a piecewise-linear op; 0 at the kink, the derivative we document there
+    return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
+
+
+def _sub(n: Value, z: list[complex]) -> complex:
+    if len(z) == 2:
+        return z[0] - z[1]
+    # x - c and c - x record the same op; the local derivative's sign tells which
+    return z[0] - n._db if n._da > 0 else n._db - z[0]
+
+
+def _leaky_relu(n: Value, z: list[complex]) -> complex:
+    x = n.parents[0].data
+    if x > 0:
+        return z[0]
+    # the slope is the op's constant operand; recover it from the forward values
+    slope = n.data / x if x != 0.0 else n._da
+    return slope * z[0]
+
+
+def _dot(n: Value, z: list[complex]) -> complex:
+    # Parents were recorded pair by pair: a Value times a number is one entry whose
+    # partner is that number; a Value times a Value is two consecutive entries that
+    # name each other.  Products of two numbers are only in the real part, n.data.
+    partners = n._b
+    total = 0j
+    i = 0
+    while i < len(z):
+        if type(partners[i]) is Value:
+            total += z[i] * z[i + 1]
+            i += 2
+        else:
+            total += z[i] * partners[i]
+            i += 1
+    return complex(n.data, total.imag)
+
+
+def _csigmoid(z: complex) -> complex:
+    if z.real >= 0:
+        return 1.0 / (1.0 + cmath.exp(-z))
+    e = cmath.exp(z)
+    return e / (1.0 + e)
+
+
+def _csoftplus(z: complex) -> complex:
+    return z + cmath.log(1.0 + cmath.exp(-z)) if z.real > 0 else cmath.log(1.0 + cmath.exp(z))
+
+
+def _cpow(x: complex, y: complex) -> complex:
+    # Python's complex ** is exact repeated multiplication for small integer exponents,
+    # which keeps negative bases (x ** 3 at x < 0) on the real axis
+    if x == 0:
+        return 0j if y.real > 0 else complex(math.inf)
+    return x ** y
+
+
+# op name -> (node, parent values as complex) -> complex value.  Constants come from
+# the node (the engine records a constant operand in _db).
+_COMPLEX_RULES: dict[str, Callable[[Value, list[complex]], complex]] = {
+    "add": lambda n, z: z[0] + z[1] if len(z) == 2 else z[0] + n._db,
+    "sub": _sub,
+    "mul": lambda n, z: z[0] * z[1] if len(z) == 2 else z[0] * n._db,
+    "div": lambda n, z: z[0] / z[1] if len(z) == 2 else z[0] / n._db,
+    "rdiv": lambda n, z: n._db / z[0],
+    "pow": lambda n, z: _cpow(z[0], z[1]) if len(z) == 2 else _cpow(z[0], complex(n._db)),
+    "rpow": lambda n, z: _cpow(complex(n._db), z[0]),
+    "neg": lambda n, z: -z[0],
+    "abs": lambda n, z: _sign(z[0].real) * z[0],
+    "relu": lambda n, z: z[0] if z[0].real > 0 else 0j,
+    "leaky_relu": _leaky_relu,
+    "exp": lambda n, z: cmath.exp(z[0]),
+    "log": lambda n, z: cmath.log(z[0]),
+    "sqrt": lambda n, z: cmath.sqrt(z[0]),
+    "tanh": lambda n, z: cmath.tanh(z[0]),
+    "sigmoid": lambda n, z: _csigmoid(z[0]),
+    "softplus": lambda n, z: _csoftplus(z[0]),
+    "sin": lambda n, z: cmath.sin(z[0]),
+    "cos": lambda n, z: cmath.cos(z[0]),
+    "sum": lambda n, z: complex(n.data, sum(zi.imag for zi in z)),  # linear: the imaginary parts add
+    "dot": _dot,
+    "id": lambda n, z: z[0],
+}
+
+
+def _custom_rule(op: str) -> Callable[[Value, list[complex]], complex]:
+    from autograd_lite.custom import _PRIMITIVES
+
+    prim = _PRIMITIVES.get(op)
+    if prim is None:
+        raise NotImplementedError(f"complex step: no complex reference for op {op!r}; use gradcheck instead")
+    return prim._complex_rule

@@ -1,0 +1,135 @@
+"""Prove the tests can fail: inject classic autodiff bugs into a copy of engine.py, one at a time.
+
+For each mutant: copy the package and the tests to a temporary directory,
+apply the mutation to the copy's engine.py, and run a focused part of the
+suite against the copy (stopping at the first failure).  A mutant is caught
+when some test fails; the table names that test.  Exit status 1 if any mutant
+survives, or if a pattern no longer matches engine.py exactly once (then the
+engine changed: update the pattern here, never delete the mutant silently).
+
+    python tests/mutation/run_mutations.py          # ~1 minute
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+# The tests that run against each mutant, fastest-to-fail first.  -x stops at the first failure.
+SUITE = ["tests/test_ops.py", "tests/test_properties.py", "tests/test_custom.py", "tests/test_check.py",
+         "tests/test_ops_torch.py"]
+
+# name -> [(exact text in engine.py, replacement)]; every text must occur exactly once.
+MUTANTS: dict[str, list[tuple[str, str]]] = {
+    "tanh' = 1 - t (not 1 - t^2)": [
+        ('_node(t, "tanh", self, 1.0 - t * t)', '_node(t, "tanh", self, 1.0 - t)')],
+    "backward assigns (=) instead of accumulating (+=)": [
+        ("                    a.grad += g * node._da\n                    b.grad += g * node._db",
+         "                    a.grad = g * node._da\n                    b.grad = g * node._db"),
+        ("            else:\n                a.grad += g * node._da",
+         "            else:\n                a.grad = g * node._da")],
+    "mul's local derivatives swapped": [
+        ('"mul", self, other.data, other, self.data)', '"mul", self, self.data, other, other.data)')],
+    "no topological order (DFS pre-order)": [
+        ("        seen.add(node)\n        stack.append(node)\n        stack.append(_EMIT)\n",
+         "        seen.add(node)\n        order.append(node)\n"),
+        ("    order.reverse()\n    return order", "    return order")],
+    "relu'(0) = 1 instead of 0": [
+        ('return _node(x, "relu", self, 1.0) if x > 0.0 else', 'return _node(x, "relu", self, 1.0) if x >= 0.0 else')],
+    "sigmoid' with the wrong sign": [
+        ('_node(s, "sigmoid", self, s * (1.0 - s))', '_node(s, "sigmoid", self, s * (s - 1.0))')],
+    "pow' = y x^y (exponent off by one)": [
+        ("        return y * x ** (y - 1.0)\n    except OverflowError", "        return y * x ** y\n    except OverflowError")],
+    "div' toward the divisor with the wrong sign": [
+        ('_node(out, "div", self, 1.0 / b, other, -out / b)', '_node(out, "div", self, 1.0 / b, other, out / b)')],
+    "log' = 1/x^2": [
+        ('_node(_log(x), "log", self, 1.0 / x)', '_node(_log(x), "log", self, 1.0 / (x * x))')],
+    "dot: a weight's local derivative is the weight": [
+        ("            locals_.append(xd)\n", "            locals_.append(wd)\n")],
+    "second backward counts earlier gradients again": [
+        ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
+         "                saved.append((node, node.grad))\n")],
+    "higher order: tanh rule 1 + t^2": [
+        ('_DERIVATIVES["tanh"] = lambda n: (1.0 - n * n,)', '_DERIVATIVES["tanh"] = lambda n: (1.0 + n * n,)')],
+    "higher order: _vjp assigns instead of accumulating": [
+        ("grads[p] = grads[p] + c if p in grads else c", "grads[p] = c")],
+}
+
+
+class PatternError(RuntimeError):
+    pass
+
+
+def mutate(source: str, name: str) -> str:
+    for old, new in MUTANTS[name]:
+        n = source.count(old)
+        if n != 1:
+            raise PatternError(f"mutant {name!r}: pattern found {n} times in engine.py (expected once): {old!r}")
+        source = source.replace(old, new)
+    return source
+
+
+def _copy_tree(dest: str) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", ".hypothesis", "mutation", "test_mutation.py")
+    shutil.copytree(os.path.join(ROOT, "autograd_lite"), os.path.join(dest, "autograd_lite"), ignore=ignore)
+    shutil.copytree(os.path.join(ROOT, "tests"), os.path.join(dest, "tests"), ignore=ignore)
+    shutil.copy(os.path.join(ROOT, "pyproject.toml"), dest)
+
+
+def run_suite(dest: str) -> tuple[bool, str, str]:
+    """Run SUITE against the copy in dest: (passed, the first failing test, output)."""
+    env = dict(os.environ, PYTHONPATH=dest, AUTOGRAD_LITE_MUTANT_DIR=dest, HYPOTHESIS_PROFILE="ci",
+               PYTHONDONTWRITEBYTECODE="1")
+    # Check the import first: cwd and PYTHONPATH are the copy, so it must win over the editable install.
+    where = subprocess.run([sys.executable, "-c", "import autograd_lite; print(autograd_lite.__file__)"],
+                           cwd=dest, env=env, capture_output=True, text=True).stdout.strip()
+    if not where.startswith(dest):
+        raise RuntimeError(f"the mutant is not what gets imported: {where!r}")
+    proc = subprocess.run([sys.executable, "-m", "pytest", "-x", "-q", "-o", "addopts=", "-rfE",
+                           "-p", "no:cacheprovider", *SUITE], cwd=dest, env=env, capture_output=True, text=True)
+    out = proc.stdout + proc.stderr
+    m = re.search(r"^(?:FAILED|ERROR) (\S+)", out, re.M)
+    return proc.returncode == 0, (m.group(1) if m else f"pytest exit {proc.returncode}"), out
+
+
+def main() -> int:
+    with open(os.path.join(ROOT, "autograd_lite", "engine.py")) as f:
+        original = f.read()
+    for name in MUTANTS:  # every pattern checked before any run: fail fast and loudly
+        mutate(original, name)
+    rows, survived = [], []
+    with tempfile.TemporaryDirectory(prefix="autograd_lite_mutants_") as tmp:
+        dest = os.path.realpath(tmp)
+        _copy_tree(dest)
+        engine = os.path.join(dest, "autograd_lite", "engine.py")
+        t = time.perf_counter()
+        ok, first, out = run_suite(dest)  # the unmutated copy must pass, or catching means nothing
+        if not ok:
+            print(out)
+            print(f"the unmutated copy fails ({first}); fix the suite first")
+            return 1
+        print(f"unmutated copy: suite passes ({time.perf_counter() - t:.1f}s)\n")
+        for name in MUTANTS:
+            with open(engine, "w") as f:
+                f.write(mutate(original, name))
+            t = time.perf_counter()
+            ok, first, out = run_suite(dest)
+            rows.append((name, "SURVIVED" if ok else first, time.perf_counter() - t))
+            if ok:
+                survived.append(name)
+    width = max(len(r[0]) for r in rows)
+    print(f"{'mutant':<{width}}  caught by (first failing test)")
+    for name, first, secs in rows:
+        print(f"{name:<{width}}  {first}  ({secs:.1f}s)")
+    print(f"\n{len(rows) - len(survived)}/{len(rows)} mutants caught")
+    return 1 if survived else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
