@@ -5,10 +5,15 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
-.PHONY: demo test venv notebooks torch bench clean
+.PHONY: demo test venv notebooks torch bench bench-demo clean
 
-demo: $(STAMP)
+# The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra, once.
+demo: $(VENV)/.demo-installed
 	$(PY) -m autograd_lite demo
+
+$(VENV)/.demo-installed: $(STAMP)
+	$(PY) -m pip install -q -e ".[demo]"
+	touch $@
 
 test: $(STAMP)
 	$(PY) -m pytest -q
@@ -32,8 +37,13 @@ torch: $(STAMP)
 
 # Benchmarks against micrograd (and PyTorch when installed); prints ratios.
 bench: $(STAMP)
-	$(PY) -m pip install -q ".[bench]"
+	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) benchmarks/chain.py
+
+# micrograd's demo step: micrograd vs autograd_lite vs plain floats (vs PyTorch when installed).
+bench-demo: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench]"
+	$(PY) benchmarks/demo_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -1,14 +1,254 @@
-"""The ``autograd-lite`` command line (also ``python -m autograd_lite``)."""
+"""The ``autograd-lite`` command line (also ``python -m autograd_lite``).
+
+    autograd-lite demo [--out out/]      micrograd's demo: train an MLP on moons to 100%
+    autograd-lite train --dataset spirals --classes 3 --layers 16,16 --loss cross_entropy ...
+    autograd-lite engine-demo            the engine alone: micrograd's README expression
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import math
+import os
 import sys
-from typing import Sequence
+import time
+from typing import Any, Callable, Sequence
+
+# -- micrograd's demo ---------------------------------------------------------------
+
+DEMO_STEPS = 100
 
 
 def _demo(args: argparse.Namespace) -> int:
+    from autograd_lite.data import make_moons
+    from autograd_lite.nn import MLP
+    from autograd_lite.optim import GradientDescent, LambdaLR
+    from autograd_lite.train import fit
+
+    print("micrograd's demo with autograd_lite: a 2-layer MLP learns to separate two moons\n")
+    # As micrograd's demo.ipynb: 100 moons, noise 0.1, labels -1/+1 for the hinge loss;
+    # seed=1337 gives the very weights micrograd draws after random.seed(1337).
+    X, y = make_moons(100, noise=0.1, seed=1337, labels=(-1, 1))
+    model = MLP(2, [16, 16, 1], seed=1337)
+    print(f"model: {model}, {len(model.parameters())} parameters")
+    print("loss: hinge (SVM max-margin) + 1e-4 * sum(p*p); full batch; lr = 1.0 - 0.9*k/100\n")
+    optimizer = GradientDescent(model.parameters(), lr=1.0)
+    scheduler = LambdaLR(optimizer, lambda k: 1.0 - 0.9 * k / DEMO_STEPS)
+    steps = args.steps
+    t0 = time.perf_counter()
+    history = fit(model, X, y, loss="hinge", l2=1e-4, optimizer=optimizer, scheduler=scheduler,
+                  epochs=steps, batch_size=None, shuffle=False, callbacks=[_print_every(steps)])
+    seconds = time.perf_counter() - t0
+    acc = history.accuracy[-1]
+    # history holds the figures seen by each step's forward pass; score the final weights too.
+    from autograd_lite.train import evaluate
+    final = evaluate(model, X, y, loss="hinge")
+    print(f"\n{steps} steps in {seconds:.2f} s ({1e3 * seconds / max(steps, 1):.1f} ms per step)")
+    if final["accuracy"] == 1.0:
+        print("reached 100% training accuracy")
+    else:
+        print(f"training accuracy {final['accuracy']:.0%} (last step saw {acc:.0%}); "
+              f"micrograd's demo reaches 100% after {DEMO_STEPS} steps")
+
+    out = _out_dir(args.out)
+    _write_plots(model, X, y, history, out, threshold=0.0)
+    # Draw the sample nearest the boundary (the largest hinge term), where gradients still flow.
+    from autograd_lite.train import predict
+    scores = predict(model, X)
+    i = max(range(len(X)), key=lambda k: 1.0 - y[k] * scores[k])
+    _write_graph_of_one_sample(model, X[i], y[i], out)
+    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    return 0
+
+
+def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]:
+    """A callback printing about ten progress lines, when no progress bar is drawn."""
+    from autograd_lite.train import progress_bar_available
+
+    if progress_bar_available():
+        return lambda epoch, figures: None
+    every = max(1, epochs // 10)
+
+    def report(epoch: int, figures: dict) -> None:
+        if epoch % every == 0 or epoch == epochs - 1:
+            acc = figures.get("accuracy")
+            line = f"{word} {epoch:4d}  loss {figures['loss']:.6g}"
+            line += f"  accuracy {acc:.1%}" if acc is not None else ""
+            if figures.get("val_loss") is not None:
+                line += f"  val_loss {figures['val_loss']:.6g}"
+            if figures.get("val_accuracy") is not None:
+                line += f"  val_accuracy {figures['val_accuracy']:.1%}"
+            print(line, flush=True)
+
+    return report
+
+
+# -- the files a run leaves behind --------------------------------------------------
+
+def _out_dir(path: str) -> str:
+    os.makedirs(path, exist_ok=True)
+    print(f"\nwriting into {os.path.abspath(path)}{os.sep}")
+    return path
+
+
+def _write_json(obj: Any, path: str) -> None:
+    with open(path, "w") as f:
+        json.dump(obj, f, indent=1)
+        f.write("\n")
+    print(f"  {os.path.basename(path)}")
+
+
+def history_dict(history: Any) -> dict:
+    return {k: v for k, v in vars(history).items() if v}
+
+
+def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold: float) -> None:
+    """decision_boundary.png and history.png (matplotlib; skipped, with the fix, when missing)."""
+    try:
+        import matplotlib
+    except ImportError:
+        print("  decision_boundary.png and history.png skipped: matplotlib is not installed "
+              "(pip install matplotlib, or pip install 'autograd_lite[demo]')")
+        return
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    from autograd_lite.train import _eval_mode
+    from autograd_lite.viz import plot_decision_boundary, plot_history
+
+    with _eval_mode(model):  # dropout off while the grid is evaluated
+        fig = plot_decision_boundary(model, X, y, threshold=threshold)
+    _save(plt, fig, os.path.join(out, "decision_boundary.png"))
+    _save(plt, plot_history(history), os.path.join(out, "history.png"))
+
+
+def _save(plt: Any, fig: Any, path: str) -> None:
+    fig.savefig(path, dpi=110, bbox_inches="tight")
+    plt.close(fig)
+    print(f"  {os.path.basename(path)}")
+
+
+def _write_graph_of_one_sample(model: Any, x: list, target: Any, out: str, loss: str = "hinge") -> None:
+    """The computation graph of one sample's loss, after backward: graph.dot, and graph.svg when it can.
+
+    The drawing gathers each neuron into one node (the full graph has some
+    400 nodes, too many to read); the DOT file holds the same drawing's
+    source, for Graphviz users.
+    """
+    from autograd_lite.engine import Value
+    from autograd_lite.train import _eval_mode, _resolve_loss
+    from autograd_lite.viz import RenderError, draw_dot
+
+    loss_fn, _ = _resolve_loss(loss)
+    inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]  # labelled leaves, for the drawing
+    with _eval_mode(model):
+        root = loss_fn([model(inputs)], [target])
+    root.label = "loss"
+    model.zero_grad()
+    root.backward()
+    graph = draw_dot(root, collapse=model, level="neuron", title="one sample's loss, after backward")
+    print(f"  {os.path.basename(graph.render(os.path.join(out, 'graph.dot')))}")
+    try:
+        print(f"  {os.path.basename(graph.render(os.path.join(out, 'graph.svg')))}")
+    except RenderError as e:
+        print(f"  graph.svg skipped: {str(e).splitlines()[0]} (pip install 'autograd_lite[demo]')")
+    model.zero_grad()  # leave no gradients behind from this extra backward
+
+
+# -- train: the same loop, every choice on the command line ---------------------------
+
+DATASETS = ("moons", "circles", "spirals", "xor", "blobs")
+OPTIMIZERS = ("gd", "sgd", "rmsprop", "adam", "adamw")
+BINARY_LOSSES = ("hinge", "mse", "bce_with_logits", "bce")
+
+
+def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
+    from autograd_lite import data, save
+    from autograd_lite.nn import MLP
+    from autograd_lite.train import evaluate, fit
+
+    n_classes = args.classes
+    if args.dataset in ("moons", "circles", "xor") and n_classes != 2:
+        parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
+    if args.loss != "cross_entropy" and n_classes != 2:
+        parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
+    # binary cross-entropies, 0..k-1 for cross_entropy.
+    labels = (-1, 1) if args.loss in ("hinge", "mse") else None
+    makers = {
+        "moons": lambda: data.make_moons(args.samples, noise=args.noise, seed=args.seed, labels=labels),
+        "circles": lambda: data.make_circles(args.samples, noise=args.noise, factor=0.5, seed=args.seed,
+                                             labels=labels),
+        "spirals": lambda: data.make_spirals(args.samples, n_classes, noise=args.noise, seed=args.seed,
+                                             labels=labels),
+        "xor": lambda: data.make_xor(args.samples, noise=args.noise, seed=args.seed, labels=labels),
+        "blobs": lambda: data.make_blobs(args.samples, n_classes, cluster_std=max(args.noise, 1e-3) * 10,
+                                         seed=args.seed, labels=labels),
+    }
+    X, y = makers[args.dataset]()
+    if args.test_size:
+        X, X_test, y, y_test = data.train_test_split(X, y, test_size=args.test_size, stratify=True,
+                                                     seed=args.seed)
+        validation = (X_test, y_test)
+    else:
+        validation = None
+
+    nout = n_classes if args.loss == "cross_entropy" else 1
+    model = MLP(2, args.layers + [nout], activation=args.activation,
+                output_activation="sigmoid" if args.loss == "bce" else "linear", seed=args.seed)
+    optimizer = _make_optimizer(args, model)
+    print(f"{args.dataset}: {len(X)} training samples" + (f", {len(validation[0])} held out" if validation else ""))
+    print(f"model: {model}, {len(model.parameters())} parameters")
+    print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
+          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs\n")
+    t0 = time.perf_counter()
+    history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
+                  batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
+                  validation_data=validation, callbacks=[_print_every(args.epochs, "epoch")],
+                  progress=not args.no_progress)
+    seconds = time.perf_counter() - t0
+    final = evaluate(model, X, y, loss=args.loss)
+    print(f"\n{history.epochs} epochs in {seconds:.2f} s; training loss {final['loss']:.6g}, "
+          f"accuracy {final['accuracy']:.1%}")
+    if not math.isfinite(final["loss"]):
+        print(f"the loss diverged: try a smaller --lr (now {args.lr:g})")
+    if validation:
+        val = evaluate(model, *validation, loss=args.loss)
+        print(f"held-out loss {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
+
+    out = _out_dir(args.out)
+    _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0)
+    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    path = os.path.join(out, "model.json")
+    try:
+        save(model.state_dict(), path)  # autograd_lite's JSON format: autograd_lite.load(path) reads it back
+        print(f"  model.json (load it with model.load_state_dict(autograd_lite.load({path!r})))")
+    except ValueError as e:  # NaN weights after a diverged run cannot be stored
+        print(f"  model.json skipped: {e}")
+    return 0
+
+
+def _make_optimizer(args: argparse.Namespace, model: Any) -> Any:
+    from autograd_lite import optim
+
+    params = model.parameters()
+    if args.optimizer == "gd":
+        return optim.GradientDescent(params, lr=args.lr)
+    if args.optimizer == "sgd":
+        return optim.SGD(params, lr=args.lr, momentum=args.momentum)
+    if args.optimizer == "rmsprop":
+        return optim.RMSprop(params, lr=args.lr, momentum=args.momentum)
+    if args.optimizer == "adam":
+        return optim.Adam(params, lr=args.lr)
+    return optim.AdamW(params, lr=args.lr)
+
+
+# -- the engine alone ----------------------------------------------------------------
+
+def _engine_demo(args: argparse.Namespace) -> int:
     from autograd_lite import Value, grad
+    from autograd_lite.engine import _reverse_topological
 
     print("autograd_lite engine demo: micrograd's example expression, differentiated\n")
     a = Value(-4.0, label="a")
@@ -26,7 +266,7 @@ def _demo(args: argparse.Namespace) -> int:
     g.backward()
     print(f"g = {g.data:.4f}          (forward pass)")
     print(f"dg/da = {a.grad:.4f}    dg/db = {b.grad:.4f}   (backward pass)")
-    print(f"the same graph as micrograd's README, {len(_nodes(g))} nodes\n")
+    print(f"the same graph as micrograd's README, {len(_reverse_topological(g))} nodes\n")
 
     x = Value(0.0)
     for _ in range(100_000):
@@ -39,16 +279,91 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _nodes(root):
-    from autograd_lite.engine import _reverse_topological
-    return _reverse_topological(root)
+# -- argument parsing: bad arguments are usage errors (exit 2), never tracebacks -------
+
+def _int_at_least(minimum: int) -> Callable[[str], int]:
+    def parse(text: str) -> int:
+        try:
+            n = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected an integer, got {text!r}") from None
+        if n < minimum:
+            raise argparse.ArgumentTypeError(f"expected an integer >= {minimum}, got {n}")
+        return n
+    parse.__name__ = "int"
+    return parse
+
+
+def _float_in(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        ok = (v > low if low_open else v >= low) and (v < high if high_open else v <= high)
+        if not ok:
+            lb, hb = "(" if low_open else "[", ")" if high_open else "]"
+            raise argparse.ArgumentTypeError(f"expected a number in {lb}{low:g}, {high:g}{hb}, got {text}")
+        return v
+    parse.__name__ = "float"
+    return parse
+
+
+def _layer_sizes(text: str) -> list[int]:
+    """'16,16' -> [16, 16]; '' or 'none' -> [] (no hidden layer: a linear model)."""
+    if text.strip().lower() in ("", "none"):
+        return []
+    try:
+        sizes = [int(part) for part in text.split(",")]
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected comma-separated hidden layer sizes such as 16,16, got {text!r}") \
+            from None
+    if any(n < 1 for n in sizes):
+        raise argparse.ArgumentTypeError(f"layer sizes must be >= 1, got {text!r}")
+    return sizes
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__)
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__.splitlines()[0],
+                                     formatter_class=argparse.RawDescriptionHelpFormatter,
+                                     epilog="\n".join(__doc__.splitlines()[2:]))
     sub = parser.add_subparsers(dest="command", required=True)
-    demo = sub.add_parser("demo", help="run the main demo")
+
+    demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%%, then draws it")
+    demo.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out/)")
+    # For tests: fewer steps.  Hidden, since the demo is defined by its 100 steps.
+    demo.add_argument("--steps", type=_int_at_least(1), default=DEMO_STEPS, help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
+
+    train = sub.add_parser("train", help="train an MLP on a toy dataset, every choice on the command line",
+                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    train.add_argument("--dataset", choices=DATASETS, default="moons")
+    train.add_argument("--samples", type=_int_at_least(4), default=100, help="number of samples")
+    train.add_argument("--noise", type=_float_in(0.0, 10.0), default=0.1,
+                       help="noise level (blobs: spread / 10)")
+    train.add_argument("--classes", type=_int_at_least(2), default=2, help="classes (spirals and blobs)")
+    train.add_argument("--test-size", type=_float_in(0.0, 1.0, high_open=True), default=0.0,
+                       help="fraction held out for validation (0: none)")
+    train.add_argument("--layers", type=_layer_sizes, default=[16, 16], metavar="SIZES",
+                       help="hidden layer sizes, comma-separated ('none' for a linear model)")
+    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu")
+    train.add_argument("--loss", choices=BINARY_LOSSES + ("cross_entropy",), default="hinge")
+    train.add_argument("--l2", type=_float_in(0.0, 1e9), default=1e-4, help="L2 penalty: l2 * sum(p*p)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
+    train.add_argument("--lr", type=_float_in(0.0, 1e6, low_open=True), default=0.1, help="learning rate")
+    train.add_argument("--momentum", type=_float_in(0.0, 1.0, high_open=True), default=0.9,
+                       help="momentum (sgd, rmsprop)")
+    train.add_argument("--epochs", type=_int_at_least(1), default=100)
+    train.add_argument("--batch-size", type=_int_at_least(1), default=None,
+                       help="samples per step (default: full batch; 1: stochastic)")
+    train.add_argument("--seed", type=_int_at_least(0), default=0, help="seeds the data, the weights and the shuffling")
+    train.add_argument("--out", default="out", metavar="DIR", help="output folder")
+    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train.set_defaults(run=lambda args: _train(args, train))
+
+    engine = sub.add_parser("engine-demo", help="the engine alone: micrograd's README expression and more")
+    engine.set_defaults(run=_engine_demo)
+
     _add_graph_command(sub)
     return parser
 
@@ -60,8 +375,16 @@ def _add_graph_command(sub) -> None:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    return args.run(args)
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    out = getattr(args, "out", None)
+    if out is not None and os.path.exists(out) and not os.path.isdir(out):
+        parser.error(f"--out {out}: exists and is not a folder")
+    try:
+        return args.run(args)
+    except KeyboardInterrupt:
+        print("\ninterrupted", file=sys.stderr)
+        return 130
 
 
 if __name__ == "__main__":  # pragma: no cover

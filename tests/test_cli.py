@@ -1,0 +1,114 @@
+"""The command line: the demo trains to 100% and writes its files; bad arguments are usage errors."""
+
+import builtins
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from autograd_lite.cli import main
+
+
+def _has_matplotlib():
+    try:
+        import matplotlib  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def test_demo_trains_to_100_percent_and_writes_its_files(tmp_path, capsys):
+    out = tmp_path / "demo"
+    assert main(["demo", "--out", str(out)]) == 0  # the real 100 steps (a few seconds)
+    text = capsys.readouterr().out
+    assert "reached 100% training accuracy" in text
+    assert str(out) in text  # it names the folder
+    files = set(os.listdir(out))
+    assert {"graph.dot", "history.json"} <= files <= {"graph.dot", "graph.svg", "history.json",
+                                                      "decision_boundary.png", "history.png"}
+    if _has_matplotlib():  # without it the pictures are skipped (tested below)
+        for png in ("decision_boundary.png", "history.png"):
+            assert (out / png).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    dot = (out / "graph.dot").read_text()
+    assert dot.startswith("digraph") and dot.rstrip().endswith("}") and "->" in dot
+    history = json.loads((out / "history.json").read_text())
+    assert len(history["loss"]) == 100 and history["accuracy"][-1] == 1.0
+
+
+def test_demo_without_matplotlib_skips_the_picture_and_says_how_to_install(tmp_path, capsys, monkeypatch):
+    real_import = builtins.__import__
+
+    def no_matplotlib(name, *args, **kwargs):
+        if name == "matplotlib" or name.startswith("matplotlib."):
+            raise ImportError("No module named 'matplotlib'")
+        return real_import(name, *args, **kwargs)
+
+    monkeypatch.setattr(builtins, "__import__", no_matplotlib)
+    assert main(["demo", "--out", str(tmp_path), "--steps", "3"]) == 0
+    text = capsys.readouterr().out
+    assert "pip install matplotlib" in text and "Traceback" not in text
+    files = set(os.listdir(tmp_path))
+    assert {"graph.dot", "history.json"} <= files and not any(f.endswith(".png") for f in files)
+
+
+def test_train_writes_history_and_model(tmp_path, capsys):
+    args = ["train", "--dataset", "spirals", "--classes", "3", "--loss", "cross_entropy", "--layers", "8",
+            "--optimizer", "adam", "--lr", "0.05", "--epochs", "3", "--batch-size", "10", "--test-size", "0.2",
+            "--samples", "30", "--out", str(tmp_path), "--no-progress"]
+    assert main(args) == 0
+    text = capsys.readouterr().out
+    assert "held-out" in text
+    history = json.loads((tmp_path / "history.json").read_text())
+    assert len(history["loss"]) == len(history["val_loss"]) == 3
+    import autograd_lite
+    from autograd_lite.nn import MLP
+    state = autograd_lite.load(tmp_path / "model.json")
+    assert len(state) == (2 * 8 + 8) + (8 * 3 + 3)
+    MLP(2, [8, 3]).load_state_dict(state)  # strict: same names and sizes
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["engine-demo"]])
+def test_help_works(command, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(command + ["--help"])
+    assert exc.value.code == 0 and "usage: autograd-lite" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", [
+    [],
+    ["nonsense"],
+    ["train", "--epochs", "0"],
+    ["train", "--epochs", "many"],
+    ["train", "--lr", "-1"],
+    ["train", "--lr", "nan"],
+    ["train", "--layers", "16,x"],
+    ["train", "--dataset", "mnist"],
+    ["train", "--loss", "hinge", "--dataset", "spirals", "--classes", "3"],
+    ["train", "--dataset", "moons", "--classes", "3", "--loss", "cross_entropy"],
+    ["train", "--batch-size", "0"],
+    ["train", "--test-size", "1"],
+    ["demo", "--steps", "0"],
+])
+def test_bad_arguments_are_usage_errors(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: autograd-lite" in err and "error:" in err and "Traceback" not in err
+
+
+def test_out_that_is_a_file_is_a_usage_error(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", str(f)])
+    assert exc.value.code == 2 and "not a folder" in capsys.readouterr().err
+
+
+def test_python_dash_m_reports_bad_arguments_without_a_traceback():
+    res = subprocess.run([sys.executable, "-m", "autograd_lite", "train", "--optimizer", "lbfgs"],
+                         capture_output=True, text=True)
+    assert res.returncode == 2
+    assert "usage:" in res.stderr and "invalid choice" in res.stderr and "Traceback" not in res.stderr
