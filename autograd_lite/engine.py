@@ -414,18 +414,21 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     """
     if len(ws) != len(xs):
         raise ValueError(f"dot: expected sequences of equal length, got {len(ws)} and {len(xs)}")
-    parents: list = []
-    locals_: list = []
-    partners: list = []  # what each parent is multiplied by: a Value or a number
     if type(bias) is Value:
         acc = bias.data
     else:
         acc = _to_float(bias, "dot() bias")
+    # Parents are recorded pair by pair, each with its partner (what it is multiplied
+    # by: a Value or a number) and its local derivative (the partner's value).
+    parents: list = []
+    locals_: list = []
+    partners: list = []
     for w, x in zip(ws, xs):
         w_is = type(w) is Value
         x_is = type(x) is Value
-        wd = w.data if w_is else _to_float(w, "dot()")
-        xd = x.data if x_is else _to_float(x, "dot()")
+        # plain floats are the common constant (a first layer's inputs): skip the checks
+        wd = w.data if w_is else (w if type(w) is float else _to_float(w, "dot()"))
+        xd = x.data if x_is else (x if type(x) is float else _to_float(x, "dot()"))
         acc += wd * xd
         if w_is:
             parents.append(w)
@@ -707,6 +710,11 @@ def _data(x) -> float:
 
 def _to_float(x, what: str) -> float:
     """x as a float, or TypeError naming its type (strings, complex and Values are refused)."""
+    t = type(x)
+    if t is float:
+        return x
+    if t is int or t is bool:
+        return float(x)
     if isinstance(x, (str, bytes, bytearray, complex, Value)) or x is None:
         hint = "; use v.data, or v.detach() for a new leaf" if isinstance(x, Value) else ""
         raise TypeError(f"{what} expects a real number (int, float, bool or a numeric scalar), "
