@@ -97,23 +97,11 @@ def best_of(rounds: int, contenders: dict, n: int) -> dict:
     return best
 
 
-def bytes_per_node(n: int) -> float:
+def bytes_per_node(value_class: type, n: int) -> float:
+    """Memory held by a live n-step chain of value_class nodes, per node (tracemalloc)."""
     gc.collect()
     tracemalloc.start()
-    x = Value(0.3)
-    for _ in range(n):
-        x = x * STEP + SHIFT
-    used, _ = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    del x
-    return used / (2 * n)
-
-
-def micrograd_bytes_per_node(n: int) -> float:
-    from micrograd.engine import Value as M
-    gc.collect()
-    tracemalloc.start()
-    x = M(0.3)
+    x = value_class(0.3)
     for _ in range(n):
         x = x * STEP + SHIFT
     used, _ = tracemalloc.get_traced_memory()
@@ -210,9 +198,10 @@ def main() -> None:
                 print(f"{name}: time per node at {n:,} steps / at {sizes[0][0]:,} steps: {per / base:.2f}x")
     big = sizes[-1][0]
     print(f"exact gradient at {big:,} steps (same product of the same floats): {exact_gradient_check(big)}")
-    print(f"bytes per live node (tracemalloc, {big:,} steps): {bytes_per_node(big):.1f}")
+    print(f"bytes per live node (tracemalloc, {big:,} steps): {bytes_per_node(Value, big):.1f}")
     if "micrograd" in contenders:
-        print(f"micrograd bytes per live node (tracemalloc, 10,000 steps): {micrograd_bytes_per_node(10_000):.1f}")
+        from micrograd.engine import Value as M
+        print(f"micrograd bytes per live node (tracemalloc, 10,000 steps): {bytes_per_node(M, 10_000):.1f}")
 
     print("\n# where autograd_lite's time goes (ns per node)")
     print("| steps | collector | forward (ops) | topological sort | backward total | of which chain rule |")
