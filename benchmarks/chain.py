@@ -25,8 +25,8 @@ STEP = 1.0000001
 SHIFT = 0.5
 
 
-def run_autograd_lite(n: int) -> tuple[float, float]:
-    x0 = Value(0.3)
+def _timed_chain(x0, n: int) -> tuple[float, float]:
+    """Forward and backward seconds for the n-step chain grown from leaf x0 (any engine)."""
     x = x0
     t0 = time.perf_counter()
     for _ in range(n):
@@ -35,6 +35,10 @@ def run_autograd_lite(n: int) -> tuple[float, float]:
     x.backward()
     t2 = time.perf_counter()
     return t1 - t0, t2 - t1
+
+
+def run_autograd_lite(n: int) -> tuple[float, float]:
+    return _timed_chain(Value(0.3), n)
 
 
 def run_autograd_lite_gc_paused(n: int) -> tuple[float, float]:
@@ -49,27 +53,12 @@ def run_autograd_lite_gc_paused(n: int) -> tuple[float, float]:
 
 def run_micrograd(n: int) -> tuple[float, float]:
     from micrograd.engine import Value as M
-    x = M(0.3)
-    t0 = time.perf_counter()
-    for _ in range(n):
-        x = x * STEP + SHIFT
-    t1 = time.perf_counter()
-    x.backward()  # recursive: needs the raised recursion limit set in main()
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
+    return _timed_chain(M(0.3), n)  # its backward recurses: needs the limit raised in main()
 
 
 def run_torch(n: int) -> tuple[float, float]:
     import torch
-    x0 = torch.tensor(0.3, dtype=torch.float64, requires_grad=True)
-    x = x0
-    t0 = time.perf_counter()
-    for _ in range(n):
-        x = x * STEP + SHIFT
-    t1 = time.perf_counter()
-    x.backward()
-    t2 = time.perf_counter()
-    return t1 - t0, t2 - t1
+    return _timed_chain(torch.tensor(0.3, dtype=torch.float64, requires_grad=True), n)
 
 
 def run_floats(n: int) -> tuple[float, float]:
