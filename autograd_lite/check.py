@@ -248,19 +248,15 @@ def _leaky_relu(n: Value, z: list[complex]) -> complex:
 
 
 def _dot(n: Value, z: list[complex]) -> complex:
-    # Parents were recorded pair by pair: a Value times a number is one entry whose
-    # partner is that number; a Value times a Value is two consecutive entries that
-    # name each other.  Products of two numbers are only in the real part, n.data.
-    partners = n._b
+    # The first n._b parents are Value-times-Value pairs (w, x, w, x, ...); each
+    # later parent (a Value times a number, or the bias) is multiplied by its local
+    # derivative, that number.  Products of two numbers are only in the real part.
+    paired = n._b
     total = 0j
-    i = 0
-    while i < len(z):
-        if type(partners[i]) is Value:
-            total += z[i] * z[i + 1]
-            i += 2
-        else:
-            total += z[i] * partners[i]
-            i += 1
+    for i in range(0, paired, 2):
+        total += z[i] * z[i + 1]
+    for zi, d in zip(z[paired:], n._da[paired:]):
+        total += zi * d
     return complex(n.data, total.imag)
 
 

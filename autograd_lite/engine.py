@@ -64,8 +64,9 @@ class Value:
     #   _b, _db   second parent and its local derivative (_b None: one parent;
     #             then _db keeps the op's constant operand, if any, for the
     #             higher-order rule: the exponent of x ** 3, say)
-    #   n-ary ops (sum, dot): _a is the tuple of parents and _da the tuple of
-    #             local derivatives; dot keeps in _b each parent's partner.
+    #   n-ary ops (sum, dot, custom): _a is the tuple of parents and _da the
+    #             tuple of local derivatives; _b may hold what the op's
+    #             higher-order rule needs (see dot and custom.primitive).
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
 
     # numpy scalars on the left (np.float64(2) * v) defer to our reflected ops.
@@ -351,19 +352,14 @@ class Value:
             if a is None:
                 continue
             g = node.grad
-            b = node._b
-            if b is not None:
-                if type(a) is tuple:  # dot: _b holds partners, not a parent
-                    for p, d in zip(a, node._da):
-                        p.grad += g * d
-                else:
-                    a.grad += g * node._da
-                    b.grad += g * node._db
-            elif type(a) is tuple:
+            if type(a) is tuple:  # n-ary: parents and local derivatives side by side
                 for p, d in zip(a, node._da):
                     p.grad += g * d
-            else:
-                a.grad += g * node._da
+                continue
+            a.grad += g * node._da
+            b = node._b
+            if b is not None:
+                b.grad += g * node._db
         for node, g in saved:
             node.grad += g
 
@@ -418,34 +414,56 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
         acc = bias.data
     else:
         acc = _to_float(bias, "dot() bias")
-    # Parents are recorded pair by pair, each with its partner (what it is multiplied
-    # by: a Value or a number) and its local derivative (the partner's value).
+    # Parents come in two runs: first the pairs in which both factors are Values
+    # (w, x, w, x, ...: each the other's local derivative), then the Values times a
+    # number (whose local derivative is that number), then the bias.  _b keeps the
+    # length of the first run, all the higher-order rule needs to find each
+    # parent's partner; a neuron's hidden layer is all pairs, its first layer none.
     parents: list = []
     locals_: list = []
-    partners: list = []
+    single: list = []
+    single_locals: list = []
     for w, x in zip(ws, xs):
-        w_is = type(w) is Value
-        x_is = type(x) is Value
-        # plain floats are the common constant (a first layer's inputs): skip the checks
-        wd = w.data if w_is else (w if type(w) is float else _to_float(w, "dot()"))
-        xd = x.data if x_is else (x if type(x) is float else _to_float(x, "dot()"))
+        if type(w) is Value:
+            wd = w.data
+            if type(x) is Value:
+                xd = x.data
+                parents.append(w)
+                parents.append(x)
+                locals_.append(xd)
+                locals_.append(wd)
+            else:  # plain floats are the common constant (a first layer's inputs)
+                xd = x if type(x) is float else _to_float(x, "dot()")
+                single.append(w)
+                single_locals.append(xd)
+        else:
+            wd = w if type(w) is float else _to_float(w, "dot()")
+            if type(x) is Value:
+                xd = x.data
+                single.append(x)
+                single_locals.append(wd)
+            else:
+                xd = x if type(x) is float else _to_float(x, "dot()")
         acc += wd * xd
-        if w_is:
-            parents.append(w)
-            locals_.append(xd)
-            partners.append(x)
-        if x_is:
-            parents.append(x)
-            locals_.append(wd)
-            partners.append(w)
+    paired = len(parents)
+    if single:
+        parents += single
+        locals_ += single_locals
     if type(bias) is Value:
         parents.append(bias)
         locals_.append(1.0)
-        partners.append(1.0)
-    return _node(acc, "dot", tuple(parents), tuple(locals_), tuple(partners))
+    return _node(acc, "dot", tuple(parents), tuple(locals_), paired)
 
 
-_DERIVATIVES["dot"] = lambda n: n._b  # d(w·x)/dw_i = x_i and d/dx_i = w_i
+def _dot_partners(node: Value) -> tuple:
+    """Each parent's partner in a dot node: the other Value of its pair, else its number."""
+    paired = node._b
+    pairs = node._a
+    # i ^ 1 swaps 0 and 1, 2 and 3, ...: the other factor of the same pair
+    return tuple(pairs[i ^ 1] for i in range(paired)) + node._da[paired:]
+
+
+_DERIVATIVES["dot"] = _dot_partners  # d(w·x)/dw_i = x_i and d/dx_i = w_i
 
 
 def _identity(x: Value) -> Value:

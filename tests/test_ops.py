@@ -128,6 +128,20 @@ def test_dot_second_derivatives():
     assert al.hessian(f)(0.7, -1.3) == [[0.0, 1.0], [1.0, 2.0]]
 
 
+def test_dot_mixes_every_kind_of_pair():
+    # Value*Value, number*Value, Value*number and number*number in one node, and a
+    # number bias: f(x, y) = 0.5 + xy + 2x + 3y + 20 + y^2, checked in value, gradient
+    # (by hand and against the complex step) and Hessian.
+    def f(x, y):
+        return al.dot([x, 2.0, 3.0, 4.0, y], [y, x, y, 5.0, y], bias=0.5)
+
+    x, y = 0.7, -1.3
+    assert f(Value(x), Value(y)).data == 0.5 + x * y + 2.0 * x + 3.0 * y + 20.0 + y * y
+    assert al.grad(f, argnums=(0, 1))(x, y) == pytest.approx((y + 2.0, x + 3.0 + 2 * y), rel=1e-15)
+    complex_step_check(f, [x, y])
+    assert al.hessian(f)(x, y) == [[0.0, 1.0], [1.0, 2.0]]
+
+
 def test_dot_rejects_unequal_lengths():
     with pytest.raises(ValueError, match="equal length, got 2 and 3"):
         al.dot([Value(1.0), Value(2.0)], [1.0, 2.0, 3.0])

@@ -30,10 +30,10 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
     "tanh' = 1 - t (not 1 - t^2)": [
         ('_node(t, "tanh", self, 1.0 - t * t)', '_node(t, "tanh", self, 1.0 - t)')],
     "backward assigns (=) instead of accumulating (+=)": [
-        ("                    a.grad += g * node._da\n                    b.grad += g * node._db",
-         "                    a.grad = g * node._da\n                    b.grad = g * node._db"),
-        ("            else:\n                a.grad += g * node._da",
-         "            else:\n                a.grad = g * node._da")],
+        ("            a.grad += g * node._da\n            b = node._b\n            if b is not None:\n"
+         "                b.grad += g * node._db",
+         "            a.grad = g * node._da\n            b = node._b\n            if b is not None:\n"
+         "                b.grad = g * node._db")],
     "mul's local derivatives swapped": [
         ('"mul", self, other.data, other, self.data)', '"mul", self, self.data, other, other.data)')],
     "no topological order (DFS pre-order)": [
@@ -50,8 +50,9 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ('_node(out, "div", self, 1.0 / b, other, -out / b)', '_node(out, "div", self, 1.0 / b, other, out / b)')],
     "log' = 1/x^2": [
         ('_node(_log(x), "log", self, 1.0 / x)', '_node(_log(x), "log", self, 1.0 / (x * x))')],
-    "dot: a weight's local derivative is the weight": [
-        ("            locals_.append(xd)\n", "            locals_.append(wd)\n")],
+    "dot: each factor of a pair gets its own value as derivative": [
+        ("                locals_.append(xd)\n                locals_.append(wd)\n",
+         "                locals_.append(wd)\n                locals_.append(xd)\n")],
     "second backward counts earlier gradients again": [
         ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
          "                saved.append((node, node.grad))\n")],
