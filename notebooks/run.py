@@ -49,25 +49,30 @@ def execute(path: Path, *, quick: bool, timeout: int = 600):
 
 
 def _tidy(nb) -> None:
-    """Drop renderer noise and merge consecutive stream outputs.
+    """Merge consecutive stream outputs, then drop renderer noise.
 
     A cell's prints reach the notebook in as many chunks as the kernel happened
     to flush, which varies from run to run; merged, a re-run is byte-identical.
+    Merging comes first because one warning line can arrive split over two
+    chunks, and only the whole line starts with the prefix we filter on.
     """
     for cell in nb.cells:
         if cell.cell_type != "code":
             continue
-        kept = []
+        merged = []
         for out in cell.outputs:
+            if (out.output_type == "stream" and merged and merged[-1].output_type == "stream"
+                    and merged[-1].name == out.name):
+                merged[-1].text += out.text
+                continue
+            merged.append(out)
+        kept = []
+        for out in merged:
             if out.output_type == "stream" and out.name == "stderr":
                 lines = [ln for ln in out.text.splitlines(keepends=True) if not ln.startswith(_RENDERER_NOISE)]
                 if not lines:
                     continue
                 out.text = "".join(lines)
-            if (out.output_type == "stream" and kept and kept[-1].output_type == "stream"
-                    and kept[-1].name == out.name):
-                kept[-1].text += out.text
-                continue
             kept.append(out)
         cell.outputs = kept
 

@@ -78,3 +78,22 @@ def test_runs_top_to_bottom(path, tmp_path):
     assert done.returncode == 0, f"{path.name} failed in a fresh kernel:\n{done.stderr[-4000:]}"
     assert _problems(_load(tmp_path / path.name), require_executed=True) == []
     assert path.read_bytes() == before, "the test must never rewrite the committed notebook"
+
+
+def test_runner_drops_a_renderer_warning_split_over_two_chunks():
+    import importlib.util
+
+    from nbformat.v4 import new_code_cell, new_notebook, new_output
+
+    spec = importlib.util.spec_from_file_location("notebook_runner", RUNNER)
+    runner = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(runner)
+    cell = new_code_cell("draw_dot(y)", outputs=[
+        new_output("stream", name="stderr", text='Fontconfig warning: "fonts.conf", line 6: '),
+        new_output("stream", name="stderr", text='unknown element "reset-dirs"\n'),
+        new_output("stream", name="stdout", text="a\n"),
+        new_output("stream", name="stdout", text="b\n"),
+    ])
+    nb = new_notebook(cells=[cell])
+    runner._tidy(nb)
+    assert [(o.name, o.text) for o in nb.cells[0].outputs] == [("stdout", "a\nb\n")]
