@@ -248,14 +248,15 @@ def _leaky_relu(n: Value, z: list[complex]) -> complex:
 
 
 def _dot(n: Value, z: list[complex]) -> complex:
-    # The first n._b parents are Value-times-Value pairs (w, x, w, x, ...); each
-    # later parent (a Value times a number, or the bias) is multiplied by its local
-    # derivative, that number.  Products of two numbers are only in the real part.
-    paired = n._b
+    # The first n._b parents are the w's of Value-times-Value pairs and the next
+    # n._b their x's; each later parent (a Value times a number, or the bias) is
+    # multiplied by its local derivative, that number.  Products of two numbers
+    # are only in the real part.
+    k = n._b
     total = 0j
-    for i in range(0, paired, 2):
-        total += z[i] * z[i + 1]
-    for zi, d in zip(z[paired:], n._da[paired:]):
+    for zw, zx in zip(z[:k], z[k:2 * k]):
+        total += zw * zx
+    for zi, d in zip(z[2 * k:], n._da[2 * k:]):
         total += zi * d
     return complex(n.data, total.imag)
 

@@ -410,57 +410,71 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     """
     if len(ws) != len(xs):
         raise ValueError(f"dot: expected sequences of equal length, got {len(ws)} and {len(xs)}")
+    # Parents are recorded in runs: the w's of the pairs in which both factors are
+    # Values, then those pairs' x's (each pair's two factors are each other's local
+    # derivative), then the Values times a number (whose local derivative is that
+    # number), then the bias.  _b keeps the number of pairs: with it the
+    # higher-order rule finds each parent's partner.
+    acc = bias.data if type(bias) is Value else _to_float(bias, "dot() bias")
+    w_data: list[float] = []
+    x_data: list[float] = []
+    for w, x in zip(ws, xs):  # a hidden neuron: every factor a Value
+        if type(w) is not Value or type(x) is not Value:
+            return _dot_mixed(ws, xs, bias)
+        wd = w.data
+        xd = x.data
+        w_data.append(wd)
+        x_data.append(xd)
+        acc += wd * xd
     if type(bias) is Value:
-        acc = bias.data
-    else:
-        acc = _to_float(bias, "dot() bias")
-    # Parents come in two runs: first the pairs in which both factors are Values
-    # (w, x, w, x, ...: each the other's local derivative), then the Values times a
-    # number (whose local derivative is that number), then the bias.  _b keeps the
-    # length of the first run, all the higher-order rule needs to find each
-    # parent's partner; a neuron's hidden layer is all pairs, its first layer none.
-    parents: list = []
-    locals_: list = []
-    single: list = []
-    single_locals: list = []
+        return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data))
+    return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data))
+
+
+def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:
+    """dot when some factors are numbers (a first layer's inputs, say); the same runs of parents."""
+    acc = bias.data if type(bias) is Value else _to_float(bias, "dot() bias")
+    pair_w: list = []
+    pair_x: list = []
+    w_data: list = []
+    x_data: list = []
+    single: list = []  # a Value times a number
+    single_data: list = []  # that number
     for w, x in zip(ws, xs):
         if type(w) is Value:
             wd = w.data
             if type(x) is Value:
                 xd = x.data
-                parents.append(w)
-                parents.append(x)
-                locals_.append(xd)
-                locals_.append(wd)
-            else:  # plain floats are the common constant (a first layer's inputs)
+                pair_w.append(w)
+                pair_x.append(x)
+                w_data.append(wd)
+                x_data.append(xd)
+            else:  # plain floats are the common constant: skip the checks
                 xd = x if type(x) is float else _to_float(x, "dot()")
                 single.append(w)
-                single_locals.append(xd)
+                single_data.append(xd)
         else:
             wd = w if type(w) is float else _to_float(w, "dot()")
             if type(x) is Value:
                 xd = x.data
                 single.append(x)
-                single_locals.append(wd)
+                single_data.append(wd)
             else:
                 xd = x if type(x) is float else _to_float(x, "dot()")
         acc += wd * xd
-    paired = len(parents)
-    if single:
-        parents += single
-        locals_ += single_locals
+    parents = pair_w + pair_x + single
+    locals_ = x_data + w_data + single_data
     if type(bias) is Value:
         parents.append(bias)
         locals_.append(1.0)
-    return _node(acc, "dot", tuple(parents), tuple(locals_), paired)
+    return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w))
 
 
 def _dot_partners(node: Value) -> tuple:
     """Each parent's partner in a dot node: the other Value of its pair, else its number."""
-    paired = node._b
-    pairs = node._a
-    # i ^ 1 swaps 0 and 1, 2 and 3, ...: the other factor of the same pair
-    return tuple(pairs[i ^ 1] for i in range(paired)) + node._da[paired:]
+    k = node._b
+    parents = node._a
+    return parents[k:2 * k] + parents[:k] + node._da[2 * k:]
 
 
 _DERIVATIVES["dot"] = _dot_partners  # d(w·x)/dw_i = x_i and d/dx_i = w_i

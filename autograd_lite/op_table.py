@@ -188,4 +188,9 @@ OPS: dict[str, OpInfo] = _rows(
            lambda w0, w1, x, b: b + w0 * x + w1 * 2.0 + x * w1, (_R, _R, _R, _R),
            ((0.5, -1.5, 2.0, 0.75),), value_rtol=0.0,
            torch=lambda torch, w0, w1, x, b: b + w0 * x + w1 * 2.0 + x * w1),
+    OpInfo("dot_values", "dot", lambda w0, w1, x, b: al.dot([w0, w1, x], [x, x, w1], b),
+           lambda w0, w1, x, b: b + w0 * x + w1 * x + x * w1,
+           lambda w0, w1, x, b: b + w0 * x + w1 * x + x * w1, (_R, _R, _R, _R),
+           ((0.5, -1.5, 2.0, 0.75),), value_rtol=0.0,
+           torch=lambda torch, w0, w1, x, b: b + w0 * x + w1 * x + x * w1),
 )

@@ -51,8 +51,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
     "log' = 1/x^2": [
         ('_node(_log(x), "log", self, 1.0 / x)', '_node(_log(x), "log", self, 1.0 / (x * x))')],
     "dot: each factor of a pair gets its own value as derivative": [
-        ("                locals_.append(xd)\n                locals_.append(wd)\n",
-         "                locals_.append(wd)\n                locals_.append(xd)\n")],
+        ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)'),
+        ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n")],
     "second backward counts earlier gradients again": [
         ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
          "                saved.append((node, node.grad))\n")],
