@@ -391,6 +391,7 @@ def test_animation_fills_one_grad_per_frame_on_a_fixed_layout(tmp_path):
     strip = lambda svg: re.sub(r"<text[^>]*>grad [^<]*</text>", "", svg)  # noqa: E731
     assert len({strip(f) for f in frames}) == 1
     assert [(n.label, n.grad) for n in root.parents + (root,)] == before
+    assert repr(anim) == "<autograd_lite BackwardAnimation: 7 frames; .frame(k) is SVG, .save(path) writes HTML>"
     html_page = open(anim.save(tmp_path / "bp")).read()
     assert html_page.count('data-step="') == 6 and "<script>" in html_page
 
