@@ -111,6 +111,14 @@ def test_edge_labels_are_the_local_derivatives():
     assert 'v0 -> o2 [label="-3"]' in src and 'v1 -> o2 [label="2"]' in src
 
 
+def test_a_constant_operand_is_drawn_on_its_side():
+    x = Value(4.0, label="x")
+    src = to_dot((x - 1.0) + (1.0 - x) + 2.0 / x + 2.0 ** x)
+    labels = re.findall(r'o\d+ \[label="([^"]*)"', src)
+    assert labels[:4] == ["sub 1", "rsub 1", "add", "rdiv 2"]  # x - 1, 1 - x (hinge's 1 - y*score), 2 / x
+    assert "rpow 2" in labels
+
+
 def test_roles_heat_map_and_highlights():
     w = Value(0.5, label="w")
     x = Value(2.0, label="x")
@@ -383,6 +391,7 @@ def test_animation_fills_one_grad_per_frame_on_a_fixed_layout(tmp_path):
     strip = lambda svg: re.sub(r"<text[^>]*>grad [^<]*</text>", "", svg)  # noqa: E731
     assert len({strip(f) for f in frames}) == 1
     assert [(n.label, n.grad) for n in root.parents + (root,)] == before
+    assert repr(anim) == "<autograd_lite BackwardAnimation: 7 frames; .frame(k) is SVG, .save(path) writes HTML>"
     html_page = open(anim.save(tmp_path / "bp")).read()
     assert html_page.count('data-step="') == 6 and "<script>" in html_page
 

@@ -44,6 +44,15 @@ def test_decision_boundary_and_grad_norms_draw_on_given_axes():
     assert [line.get_label() for line in b.get_lines()] == ["layer 1", "layer 2"]
 
 
+def test_history_draws_on_the_array_subplots_returns():
+    fig, axes = plt.subplots(1, 3)
+    assert plot_history({"loss": [1.0, 0.5], "accuracy": [0.5, 1.0]}, ax=axes[:2]) is fig
+    assert [a.get_ylabel() for a in axes] == ["loss", "accuracy", ""]
+    fig, grid = plt.subplots(2, 2)
+    assert plot_history({"loss": [1.0, 0.5], "accuracy": [0.5, 1.0]}, ax=grid) is fig
+    assert grid[0, 1].get_ylabel() == "accuracy"
+
+
 def test_missing_matplotlib_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "matplotlib.pyplot", None)
     with pytest.raises(ImportError, match=r"autograd_lite\[viz\]"):

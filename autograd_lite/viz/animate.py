@@ -65,6 +65,10 @@ class BackwardAnimation:
 
         return re.sub(r'(<text[^>]* data-step="(\d+)"[^>]*)>([^<]*)</text>', fill, self.svg)
 
+    def __repr__(self) -> str:
+        # No memory address: a notebook's text/plain output stays the same in every run.
+        return f"<autograd_lite BackwardAnimation: {len(self)} frames; .frame(k) is SVG, .save(path) writes HTML>"
+
     def frames(self) -> list[str]:
         """Every frame as an SVG string."""
         return [self.frame(k) for k in range(len(self))]

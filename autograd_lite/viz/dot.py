@@ -429,9 +429,16 @@ def _heat(grad: float, max_grad: float) -> str:
 
 
 def _op_text(node: Value) -> str:
-    """The op's name, with its constant operand when it has one (``mul 2``, ``pow 3``)."""
+    """The op's name, with its constant operand when it has one (``mul 2``, ``pow 3``).
+
+    ``c - x`` is drawn ``rsub c`` (PyTorch's name), as ``c / x`` and ``c ** x``
+    are drawn ``rdiv c`` and ``rpow c``: ``sub c`` alone would read as ``x - c``.
+    """
     c = _constant_operand(node)
-    return node.op if c is None else f"{node.op} {_num(c)}"
+    if c is None:
+        return node.op
+    op = "rsub" if node.op == "sub" and node._da == -1.0 else node.op
+    return f"{op} {_num(c)}"
 
 
 def _constant_operand(node: Value) -> float | None:

@@ -39,7 +39,8 @@ def _pyplot():
 
 def _axes(ax: Any, ncols: int = 1, width: float = 5.0) -> tuple[Any, list]:
     if ax is not None:
-        axes = list(ax) if isinstance(ax, (list, tuple)) else [ax]
+        # one Axes, or several: a list, a tuple, or the numpy array plt.subplots returns
+        axes = [ax] if hasattr(ax, "figure") else list(getattr(ax, "flat", ax))
         return axes[0].figure, axes
     fig, axes = _pyplot().subplots(1, ncols, figsize=(width * ncols, 3.6), squeeze=False)
     return fig, list(axes[0])
