@@ -416,19 +416,32 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     # number), then the bias.  _b keeps the number of pairs: with it the
     # higher-order rule finds each parent's partner.
     acc = bias.data if type(bias) is Value else _to_float(bias, "dot() bias")
+    # Two shapes cover a network's neurons, each with a tight loop of its own: a
+    # hidden neuron's factors are all Values, a first layer's inputs plain floats.
+    # Anything else takes the general loop in _dot_mixed.
     w_data: list[float] = []
     x_data: list[float] = []
-    for w, x in zip(ws, xs):  # a hidden neuron: every factor a Value
+    for w, x in zip(ws, xs):
         if type(w) is not Value or type(x) is not Value:
-            return _dot_mixed(ws, xs, bias)
+            break
         wd = w.data
         xd = x.data
         w_data.append(wd)
         x_data.append(xd)
         acc += wd * xd
+    else:
+        if type(bias) is Value:
+            return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data))
+        return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data))
+    if w_data:
+        return _dot_mixed(ws, xs, bias)
+    for w, x in zip(ws, xs):  # Values times floats: each float is its Value's local derivative
+        if type(w) is not Value or type(x) is not float:
+            return _dot_mixed(ws, xs, bias)
+        acc += w.data * x
     if type(bias) is Value:
-        return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data))
-    return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data))
+        return _node(acc, "dot", (*ws, bias), (*xs, 1.0), 0)
+    return _node(acc, "dot", tuple(ws), tuple(xs), 0)
 
 
 def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:

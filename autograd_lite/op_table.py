@@ -193,4 +193,9 @@ OPS: dict[str, OpInfo] = _rows(
            lambda w0, w1, x, b: b + w0 * x + w1 * x + x * w1, (_R, _R, _R, _R),
            ((0.5, -1.5, 2.0, 0.75),), value_rtol=0.0,
            torch=lambda torch, w0, w1, x, b: b + w0 * x + w1 * x + x * w1),
+    OpInfo("dot_floats", "dot", lambda w0, w1, w2, b: al.dot([w0, w1, w2], [1.5, -2.0, 0.25], b),
+           lambda w0, w1, w2, b: b + w0 * 1.5 + w1 * -2.0 + w2 * 0.25,
+           lambda w0, w1, w2, b: b + w0 * 1.5 + w1 * -2.0 + w2 * 0.25, (_R, _R, _R, _R),
+           ((0.5, -1.5, 2.0, 0.75),), value_rtol=0.0,
+           torch=lambda torch, w0, w1, w2, b: b + w0 * 1.5 + w1 * -2.0 + w2 * 0.25),
 )

@@ -128,15 +128,18 @@ def test_dot_second_derivatives():
     assert al.hessian(f)(0.7, -1.3) == [[0.0, 1.0], [1.0, 2.0]]
 
 
-def test_dot_mixes_every_kind_of_pair():
+@pytest.mark.parametrize("shift", range(5))
+def test_dot_mixes_every_kind_of_pair(shift):
     # Value*Value, number*Value, Value*number and number*number in one node, and a
     # number bias: f(x, y) = 0.5 + xy + 2x + 3y + 20 + y^2, checked in value, gradient
-    # (by hand and against the complex step) and Hessian.
+    # (by hand and against the complex step) and Hessian.  Rotating the pairs puts
+    # each kind first, which is what picks dot's loop.
     def f(x, y):
-        return al.dot([x, 2.0, 3.0, 4.0, y], [y, x, y, 5.0, y], bias=0.5)
+        ws, xs = [x, 2.0, 3.0, 4.0, y], [y, x, y, 5.0, y]
+        return al.dot(ws[shift:] + ws[:shift], xs[shift:] + xs[:shift], bias=0.5)
 
     x, y = 0.7, -1.3
-    assert f(Value(x), Value(y)).data == 0.5 + x * y + 2.0 * x + 3.0 * y + 20.0 + y * y
+    assert f(Value(x), Value(y)).data == pytest.approx(0.5 + x * y + 2.0 * x + 3.0 * y + 20.0 + y * y, rel=1e-15)
     assert al.grad(f, argnums=(0, 1))(x, y) == pytest.approx((y + 2.0, x + 3.0 + 2 * y), rel=1e-15)
     complex_step_check(f, [x, y])
     assert al.hessian(f)(x, y) == [[0.0, 1.0], [1.0, 2.0]]
