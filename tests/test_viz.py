@@ -16,6 +16,7 @@ from autograd_lite import Value, dot
 from autograd_lite.nn import MLP
 from autograd_lite.viz import Graph, GraphTooLarge, RenderError, animate_backward, draw_dot, format_graph, to_dot
 from autograd_lite.viz import render as render_module
+from autograd_lite.viz.dot import _ZERO_FILL
 
 DATA = Path(__file__).parent / "data"
 NASTY = 'w<|{x}>&"q"'
@@ -396,10 +397,20 @@ def test_animation_fills_one_grad_per_frame_on_a_fixed_layout(tmp_path):
     assert html_page.count('data-step="') == 6 and "<script>" in html_page
 
 
+@needs_renderer
+def test_animation_marks_no_zero_gradient_before_backward_reaches_it():
+    x = Value(-1.0, label="x")
+    root = (x * 2.0).relu() + Value(1.0, label="one")  # x and x*2 end with grad 0
+    anim = animate_backward(root)
+    assert all("grad 0" not in t for t in grad_texts(anim.frame(0)))
+    assert all(_ZERO_FILL not in f for f in anim.frames())
+    assert grad_texts(anim.frames()[-1]).count("grad 0") == 2
+
+
 def test_animation_without_a_renderer_shows_the_steps_as_text(no_renderer):
     anim = animate_backward(small_graph())
     page = anim._repr_html_()
     assert page.startswith("<pre>") and "autograd_lite[viz]" in page
-    assert anim.log[0] == "v5 = mul v4: grad 1 (the root)" and anim.log[-1] == "v0 (a): grad -0.94"
+    assert anim.log[0] == "v5 = mul v4 2: grad 1 (the root)" and anim.log[-1] == "v0 (a): grad -0.94"
     with pytest.raises(RenderError):
         anim.frame(0)

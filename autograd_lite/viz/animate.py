@@ -21,6 +21,7 @@ from typing import Any
 from autograd_lite.engine import Value, _reverse_topological, _stored_locals, _vjp
 from autograd_lite.viz.dot import _num, _topological, to_dot
 from autograd_lite.viz.render import _HINT, RenderError, _render
+from autograd_lite.viz.text import _equation
 
 __all__ = ["animate_backward", "BackwardAnimation"]
 
@@ -132,7 +133,8 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
 
     The gradients are computed here (root's .grad fields are left as they
     were); options go to ``to_dot`` (rankdir, derivatives, color, params,
-    max_nodes; default max_nodes=300, since every node is a frame).
+    max_nodes; default max_nodes=300, since every node is a frame, and
+    highlight=False, since the layout already holds the final gradients).
     Without a renderer, the notebook shows the steps as text.
 
     >>> from autograd_lite import Value
@@ -149,6 +151,9 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
     if options.get("collapse") is not None:
         raise ValueError("animate_backward draws every node; collapse is not supported here")
     options.setdefault("max_nodes", 300)
+    # The layout is drawn once, with the final gradients: marking zero gradients
+    # would show them in every frame, before the backward pass reaches them.
+    options.setdefault("highlight", False)
     backward_order = _reverse_topological(root)  # the order backward() walks
     grads = _vjp(backward_order, 1.0, _stored_locals)
     ids = {node: i for i, node in enumerate(_topological(root))}
@@ -183,7 +188,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
 def _describe(node: Value, ids: dict, grad: float, is_root: bool) -> str:
     i = ids[node]
     if node.op:
-        what = f"v{i} = {node.op} " + " ".join(f"v{ids[p]}" for p in node.parents)
+        what = _equation(node, ids)
     else:
         what = f"v{i} ({node.label})" if node.label else f"v{i}"
     return f"{what}: grad {_num(grad)}" + (" (the root)" if is_root else "")

@@ -35,19 +35,24 @@ def format_graph(root: Value, *, grads: bool = True) -> str:
         if not node.op:
             rows.append((f"in  v{i}", f"data={_num(node.data)}", grad, note))
             continue
-        args = [f"v{ids[p]}" for p in node.parents]
-        op = node.op
-        c = _constant_operand(node)
-        if c is not None:
-            # c - x, c / x and c ** x have the constant first
-            if op in ("rdiv", "rpow") or (op == "sub" and node._da == -1.0):
-                op = op.lstrip("r")
-                args.insert(0, _num(c))
-            else:
-                args.append(_num(c))
-        rows.append((f"v{i} = {op} {' '.join(args)}", f"data={_num(node.data)}", grad, note))
+        rows.append((_equation(node, ids), f"data={_num(node.data)}", grad, note))
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     lines = [f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip()
              for r in rows]
     lines.append(f"out v{ids[root]}")
     return "\n".join(lines)
+
+
+def _equation(node: Value, ids: dict[Value, int]) -> str:
+    """An op node as text, ``v3 = add v2 1``: its operands by id, a constant operand inline."""
+    args = [f"v{ids[p]}" for p in node.parents]
+    op = node.op
+    c = _constant_operand(node)
+    if c is not None:
+        # c - x, c / x and c ** x have the constant first
+        if op in ("rdiv", "rpow") or (op == "sub" and node._da == -1.0):
+            op = op.lstrip("r")
+            args.insert(0, _num(c))
+        else:
+            args.append(_num(c))
+    return f"v{ids[node]} = {op} {' '.join(args)}"
