@@ -365,6 +365,8 @@ def build_parser() -> argparse.ArgumentParser:
     engine.set_defaults(run=_engine_demo)
 
     _add_graph_command(sub)
+    for command in sub.choices.values():  # so main() reports a usage error with the subcommand's usage line
+        command.set_defaults(_parser=command)
     return parser
 
 
@@ -379,7 +381,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     out = getattr(args, "out", None)
     if out is not None and os.path.exists(out) and not os.path.isdir(out):
-        parser.error(f"--out {out}: exists and is not a folder")
+        args._parser.error(f"--out {out}: exists and is not a folder")
     try:
         return args.run(args)
     except KeyboardInterrupt:

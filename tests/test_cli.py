@@ -112,3 +112,29 @@ def test_python_dash_m_reports_bad_arguments_without_a_traceback():
                          capture_output=True, text=True)
     assert res.returncode == 2
     assert "usage:" in res.stderr and "invalid choice" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_out_that_is_a_file_shows_the_subcommands_usage(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", str(f)])
+    assert exc.value.code == 2
+    assert "usage: autograd-lite demo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["graph", "--expr", "a*"],
+    ["graph", "--expr", "__import__('os')"],
+    ["graph", "--set", "a=x"],
+    ["graph", "--expr", "a/b", "--set", "b=0"],
+    ["graph", "--expr", "log(a)", "--set", "a=-1"],
+    ["graph", "--expr", "a*b", "--collapse", "layer"],
+])
+def test_bad_graph_input_is_a_usage_error(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ["-o", str(tmp_path / "g"), "-f", "dot"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: autograd-lite graph" in err and "error:" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written

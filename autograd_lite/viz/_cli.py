@@ -151,27 +151,31 @@ def add_graph_command(sub: Any) -> None:
     p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
     p.add_argument("--color", choices=("role", "grad", "none"), default="role")
     p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
-    p.set_defaults(run=_graph)
+    p.set_defaults(run=lambda args: _graph(args, p))
 
 
-def _graph(args: argparse.Namespace) -> int:
+def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from autograd_lite.viz import RenderError, draw_dot, format_graph
     from autograd_lite.viz.dot import GraphTooLarge
 
     options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
-    try:
-        if args.model:
-            root, model = _model_graph()
-            options["params"] = model
-            if args.collapse:
-                options.update(collapse=model, level=args.collapse)
-        else:
-            if args.collapse:
-                print("graph: --collapse needs --model", file=sys.stderr)
-                return 2
+    # Building the graph only reads the arguments: what fails there is bad input, a usage error (exit 2).
+    if args.model:
+        root, model = _model_graph()
+        options["params"] = model
+        if args.collapse:
+            options.update(collapse=model, level=args.collapse)
+    else:
+        if args.collapse:
+            parser.error("--collapse needs --model")
+        try:
             root = parse_expression(args.expr, _parse_settings(args.set))
             if not args.no_backward:
                 root.backward()
+        except (ValueError, ArithmeticError) as e:
+            parser.error(str(e) if str(e).startswith("--") else f"--expr {args.expr!r}: {e}")
+    # Writing the file depends on the machine too (Graphviz, the disk): those failures exit 1.
+    try:
         fmt = args.format
         if fmt == "txt" or (fmt is None and args.output.endswith(".txt")):
             path = args.output if args.output.endswith(".txt") else args.output + ".txt"
@@ -179,7 +183,9 @@ def _graph(args: argparse.Namespace) -> int:
                 f.write(format_graph(root) + "\n")
         else:
             path = draw_dot(root, **options).render(args.output, format=fmt)
-    except (ValueError, RenderError, GraphTooLarge, ArithmeticError) as e:
+    except GraphTooLarge as e:
+        parser.error(str(e))
+    except (ValueError, RenderError, OSError) as e:
         print(f"graph: {e}", file=sys.stderr)
         return 1
     print(path)
