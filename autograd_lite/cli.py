@@ -26,6 +26,7 @@ def _demo(args: argparse.Namespace) -> int:
     from autograd_lite.optim import GradientDescent, LambdaLR
     from autograd_lite.train import fit
 
+    _prepare_out_dir(args)
     print("micrograd's demo with autograd_lite: a 2-layer MLP learns to separate two moons\n")
     # As micrograd's demo.ipynb: 100 moons, noise 0.1, labels -1/+1 for the hinge loss;
     # seed=1337 gives the very weights micrograd draws after random.seed(1337).
@@ -85,6 +86,29 @@ def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]
 
 
 # -- the files a run leaves behind --------------------------------------------------
+
+def _prepare_out_dir(args: argparse.Namespace) -> None:
+    """Create ``--out`` now, before training, or stop with a usage error saying why it cannot be."""
+    path = args.out
+    if os.path.exists(path) and not os.path.isdir(path):
+        args._parser.error(f"--out {path}: exists and is not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        args._parser.error(f"--out {path}: cannot create this folder ({_why_not_a_folder(path) or e.strerror})")
+    if not os.access(path, os.W_OK):
+        args._parser.error(f"--out {path}: the folder is not writable")
+
+
+def _why_not_a_folder(path: str) -> str | None:
+    """'x is a file, not a folder' when a folder on the way to ``path`` is a file."""
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if os.path.exists(parent) and not os.path.isdir(parent):
+            return f"{parent} is a file, not a folder"
+        parent = os.path.dirname(parent)
+    return None
+
 
 def _out_dir(path: str) -> str:
     os.makedirs(path, exist_ok=True)
@@ -173,6 +197,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
     # binary cross-entropies, 0..k-1 for cross_entropy.
     labels = (-1, 1) if args.loss in ("hinge", "mse") else None
@@ -379,9 +404,6 @@ def _add_graph_command(sub) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = getattr(args, "out", None)
-    if out is not None and os.path.exists(out) and not os.path.isdir(out):
-        args._parser.error(f"--out {out}: exists and is not a folder")
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -138,3 +138,42 @@ def test_bad_graph_input_is_a_usage_error(argv, tmp_path, capsys):
     err = capsys.readouterr().err
     assert "usage: autograd-lite graph" in err and "error:" in err and "Traceback" not in err
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+def _a_file(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("")
+    return f
+
+
+@pytest.mark.parametrize("command", [["demo"], ["train", "--no-progress"]])
+def test_out_below_a_file_is_a_usage_error_before_training(command, tmp_path, capsys):
+    out = _a_file(tmp_path) / "sub"
+    with pytest.raises(SystemExit) as exc:
+        main(command + ["--out", str(out)])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before training, not after 100 steps
+    assert f"usage: autograd-lite {command[0]}" in captured.err and "Traceback" not in captured.err
+    assert str(out) in captured.err and f"{tmp_path / 'afile'} is a file, not a folder" in captured.err
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no folder can be made")
+def test_out_that_cannot_be_created_is_a_usage_error_naming_it(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", "/proc/x"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--out /proc/x: cannot create this folder" in captured.err
+
+
+def test_out_folder_is_created_before_training(tmp_path, monkeypatch):
+    import autograd_lite.train
+
+    out = tmp_path / "a" / "b"
+
+    def fit(*args, **kwargs):
+        assert out.is_dir()
+        raise KeyboardInterrupt  # enough: stop there
+    monkeypatch.setattr(autograd_lite.train, "fit", fit)
+    assert main(["demo", "--out", str(out)]) == 130
