@@ -72,9 +72,10 @@ def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]
     every = max(1, epochs // 10)
 
     def report(epoch: int, figures: dict) -> None:
-        if epoch % every == 0 or epoch == epochs - 1:
+        n = epoch + 1  # counted from 1, as history.png and the progress bar count them
+        if n == 1 or n % every == 0 or n == epochs:
             acc = figures.get("accuracy")
-            line = f"{word} {epoch:4d}  loss {figures['loss']:.6g}"
+            line = f"{word} {n:4d}  loss {figures['loss']:.6g}"
             line += f"  accuracy {acc:.1%}" if acc is not None else ""
             if figures.get("val_loss") is not None:
                 line += f"  val_loss {figures['val_loss']:.6g}"

@@ -177,3 +177,12 @@ def test_out_folder_is_created_before_training(tmp_path, monkeypatch):
         raise KeyboardInterrupt  # enough: stop there
     monkeypatch.setattr(autograd_lite.train, "fit", fit)
     assert main(["demo", "--out", str(out)]) == 130
+
+
+def test_progress_lines_count_epochs_from_1_as_history_png(tmp_path, capsys):
+    assert main(["train", "--epochs", "20", "--samples", "20", "--out", str(tmp_path), "--no-progress"]) == 0
+    numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert numbers == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
+    assert main(["demo", "--steps", "3", "--out", str(tmp_path)]) == 0
+    numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("step ")]
+    assert numbers == [1, 2, 3]
