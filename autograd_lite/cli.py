@@ -63,8 +63,12 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]:
-    """A callback printing about ten progress lines, when no progress bar is drawn."""
+def _print_every(epochs: int, word: str = "step", loss: str = "loss",
+                 held_out: str = "val_") -> Callable[[int, dict], None]:
+    """A callback printing about ten progress lines, when no progress bar is drawn.
+
+    ``loss`` names the figure ``fit`` records as History.loss, ``held_out`` prefixes the validation figures.
+    """
     from autograd_lite.train import progress_bar_available
 
     if progress_bar_available():
@@ -75,12 +79,12 @@ def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]
         n = epoch + 1  # counted from 1, as history.png and the progress bar count them
         if n == 1 or n % every == 0 or n == epochs:
             acc = figures.get("accuracy")
-            line = f"{word} {n:4d}  loss {figures['loss']:.6g}"
+            line = f"{word} {n:4d}  {loss} {figures['loss']:.6g}"
             line += f"  accuracy {acc:.1%}" if acc is not None else ""
             if figures.get("val_loss") is not None:
-                line += f"  val_loss {figures['val_loss']:.6g}"
+                line += f"  {held_out}loss {figures['val_loss']:.6g}"
             if figures.get("val_accuracy") is not None:
-                line += f"  val_accuracy {figures['val_accuracy']:.1%}"
+                line += f"  {held_out}accuracy {figures['val_accuracy']:.1%}"
             print(line, flush=True)
 
     return report
@@ -228,20 +232,26 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     print(f"model: {model}, {len(model.parameters())} parameters")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
           + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs\n")
+    # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
+    # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
+    # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
+    # after the epoch's last update.  The summary below evaluates the final weights: data loss only.
+    batch_loss = "mean batch loss" + (" (with L2 penalty)" if args.l2 else "")
     t0 = time.perf_counter()
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
                   batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
-                  validation_data=validation, callbacks=[_print_every(args.epochs, "epoch")],
+                  validation_data=validation,
+                  callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ")],
                   progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
-    print(f"\n{history.epochs} epochs in {seconds:.2f} s; training loss {final['loss']:.6g}, "
-          f"accuracy {final['accuracy']:.1%}")
+    print(f"\n{history.epochs} epochs in {seconds:.2f} s")
+    print(f"training loss (data only, after the last step) {final['loss']:.6g}, accuracy {final['accuracy']:.1%}")
     if not math.isfinite(final["loss"]):
         print(f"the loss diverged: try a smaller --lr (now {args.lr:g})")
     if validation:
         val = evaluate(model, *validation, loss=args.loss)
-        print(f"held-out loss {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
+        print(f"held-out loss (data only, after the last step) {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
 
     out = _out_dir(args.out)
     _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0)

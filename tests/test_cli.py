@@ -186,3 +186,22 @@ def test_progress_lines_count_epochs_from_1_as_history_png(tmp_path, capsys):
     assert main(["demo", "--steps", "3", "--out", str(tmp_path)]) == 0
     numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("step ")]
     assert numbers == [1, 2, 3]
+
+
+def test_train_labels_its_two_losses(tmp_path, capsys):
+    args = ["train", "--epochs", "5", "--samples", "20", "--batch-size", "5", "--test-size", "0.25",
+            "--out", str(tmp_path), "--no-progress"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    progress = [line for line in lines if line.startswith("epoch ")]
+    history = json.loads((tmp_path / "history.json").read_text())
+    # the progress lines: the mean of the epoch's mini-batch losses, penalty included (History.loss)
+    assert all("mean batch loss (with L2 penalty) " in line for line in progress)
+    assert f"mean batch loss (with L2 penalty) {history['loss'][-1]:.6g} " in progress[-1]
+    assert f"held-out loss {history['val_loss'][-1]:.6g} " in progress[-1]
+    # the summary: the data loss of the final weights (evaluate), no penalty
+    summary = [line for line in lines if "training loss" in line]
+    assert len(summary) == 1 and "training loss (data only, after the last step) " in summary[0]
+    assert main(args + ["--l2", "0"]) == 0
+    progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert all("mean batch loss " in line and "penalty" not in line for line in progress)
