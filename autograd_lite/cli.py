@@ -63,15 +63,15 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_every(epochs: int, word: str = "step", loss: str = "loss",
-                 held_out: str = "val_") -> Callable[[int, dict], None]:
-    """A callback printing about ten progress lines, when no progress bar is drawn.
+def _print_every(epochs: int, word: str = "step", loss: str = "loss", held_out: str = "val_",
+                 bar: bool = True) -> Callable[[int, dict], None]:
+    """A callback printing about ten progress lines, when no progress bar is drawn (``bar``: fit may draw one).
 
     ``loss`` names the figure ``fit`` records as History.loss, ``held_out`` prefixes the validation figures.
     """
     from autograd_lite.train import progress_bar_available
 
-    if progress_bar_available():
+    if bar and progress_bar_available():
         return lambda epoch, figures: None
     every = max(1, epochs // 10)
 
@@ -241,7 +241,8 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
                   batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
                   validation_data=validation,
-                  callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ")],
+                  callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
+                                          bar=not args.no_progress)],
                   progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)

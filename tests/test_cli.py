@@ -205,3 +205,11 @@ def test_train_labels_its_two_losses(tmp_path, capsys):
     assert main(args + ["--l2", "0"]) == 0
     progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
     assert all("mean batch loss " in line and "penalty" not in line for line in progress)
+
+
+def test_no_progress_on_a_terminal_prints_progress_lines_instead_of_a_bar(tmp_path, capsys, monkeypatch):
+    import autograd_lite.train
+    monkeypatch.setattr(autograd_lite.train, "progress_bar_available", lambda: True)  # as on a terminal with tqdm
+    assert main(["train", "--epochs", "3", "--samples", "20", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")] \
+        == ["1", "2", "3"]
