@@ -1,8 +1,13 @@
 """The ``autograd-lite`` command line (also ``python -m autograd_lite``).
 
-    autograd-lite demo [--out out/]      micrograd's demo: train an MLP on moons to 100%
-    autograd-lite train --dataset spirals --classes 3 --layers 16,16 --loss cross_entropy ...
-    autograd-lite engine-demo            the engine alone: micrograd's README expression
+examples:
+  autograd-lite demo --out out/        micrograd's demo: train an MLP on moons to 100%, draw it
+  autograd-lite train --dataset spirals --classes 3 --layers 16,16 --loss cross_entropy
+  autograd-lite engine-demo            the engine alone: micrograd's README expression
+  autograd-lite graph --expr "(a*b + c).tanh()" -o graph.svg
+  autograd-lite graph --model --collapse neuron -o mlp.svg
+
+Each command's options: autograd-lite COMMAND --help.
 """
 
 from __future__ import annotations
@@ -360,50 +365,77 @@ def _layer_sizes(text: str) -> list[int]:
     return sizes
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    sub = parser.add_subparsers(dest="command", required=True)
+def _plain(text: str) -> str:
+    """A docstring's text as help shows it: without reST's ``literal`` quotes."""
+    return text.replace("``", "")
 
-    demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%%, then draws it")
-    demo.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out/)")
+
+def build_parser() -> argparse.ArgumentParser:
+    intro, _, examples = __doc__.partition("\n\n")
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=_plain(intro),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_plain(examples))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        # summary: its line in the top-level help; description: the top of its own --help
+        return sub.add_parser(name, help=summary, description=description)
+
+    out_help = "output folder, created if needed (default: %(default)s)"
+    demo = command("demo", "micrograd's demo: an MLP learns the moons to 100%%, then draws it",
+                   "micrograd's demo: MLP(2, [16, 16, 1]) learns to separate two moons (hinge loss + 1e-4 L2, "
+                   "100 full-batch steps) to 100% training accuracy, then writes decision_boundary.png, "
+                   "history.png, graph.svg/.dot and history.json into --out.")
+    demo.add_argument("--out", default="out", metavar="DIR", help=out_help)
     # For tests: fewer steps.  Hidden, since the demo is defined by its 100 steps.
     demo.add_argument("--steps", type=_int_at_least(1), default=DEMO_STEPS, help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
 
-    train = sub.add_parser("train", help="train an MLP on a toy dataset, every choice on the command line",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    train.add_argument("--dataset", choices=DATASETS, default="moons")
-    train.add_argument("--samples", type=_int_at_least(4), default=100, help="number of samples")
-    train.add_argument("--noise", type=_float_in(0.0, 10.0), default=0.1,
-                       help="noise level (blobs: spread / 10)")
-    train.add_argument("--classes", type=_int_at_least(2), default=2, help="classes (spirals and blobs)")
-    train.add_argument("--test-size", type=_float_in(0.0, 1.0, high_open=True), default=0.0,
-                       help="fraction held out for validation (0: none)")
-    train.add_argument("--layers", type=_layer_sizes, default=[16, 16], metavar="SIZES",
-                       help="hidden layer sizes, comma-separated ('none' for a linear model)")
-    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu")
-    train.add_argument("--loss", choices=BINARY_LOSSES + ("cross_entropy",), default="hinge")
-    train.add_argument("--l2", type=_float_in(0.0, 1e9), default=1e-4, help="L2 penalty: l2 * sum(p*p)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train.add_argument("--lr", type=_float_in(0.0, 1e6, low_open=True), default=0.1, help="learning rate")
-    train.add_argument("--momentum", type=_float_in(0.0, 1.0, high_open=True), default=0.9,
-                       help="momentum (sgd, rmsprop)")
-    train.add_argument("--epochs", type=_int_at_least(1), default=100)
-    train.add_argument("--batch-size", type=_int_at_least(1), default=None,
-                       help="samples per step (default: full batch; 1: stochastic)")
-    train.add_argument("--seed", type=_int_at_least(0), default=0, help="seeds the data, the weights and the shuffling")
-    train.add_argument("--out", default="out", metavar="DIR", help="output folder")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train = command("train", "train an MLP on a toy dataset, every choice on the command line",
+                    "Train an MLP on a toy dataset, every choice on the command line, then write "
+                    "decision_boundary.png, history.png, history.json and model.json into --out.")
+    train.add_argument("--dataset", choices=DATASETS, default="moons", help="the toy dataset (default: %(default)s)")
+    train.add_argument("--samples", type=_int_at_least(4), default=100, metavar="N",
+                       help="number of samples (default: %(default)s)")
+    train.add_argument("--noise", type=_float_in(0.0, 10.0), default=0.1, metavar="X",
+                       help="noise level; blobs: cluster spread / 10 (default: %(default)s)")
+    train.add_argument("--classes", type=_int_at_least(2), default=2, metavar="K",
+                       help="number of classes, for spirals and blobs (default: %(default)s)")
+    train.add_argument("--test-size", type=_float_in(0.0, 1.0, high_open=True), default=0.0, metavar="FRACTION",
+                       help="fraction of the samples held out for validation (default: %(default)s, none)")
+    # A string default goes through type=, so help shows it as typed: 16,16
+    train.add_argument("--layers", type=_layer_sizes, default="16,16", metavar="SIZES",
+                       help="hidden layer sizes, comma-separated; 'none' for a linear model (default: %(default)s)")
+    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+                       help="hidden layers' activation (default: %(default)s)")
+    train.add_argument("--loss", choices=BINARY_LOSSES + ("cross_entropy",), default="hinge",
+                       help="cross_entropy for more than 2 classes (default: %(default)s)")
+    train.add_argument("--l2", type=_float_in(0.0, 1e9), default=1e-4, metavar="ALPHA",
+                       help="L2 penalty added to each batch's loss: alpha * sum(p*p) (default: %(default)s)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                       help="gd: plain gradient descent; the others as torch.optim (default: %(default)s)")
+    train.add_argument("--lr", type=_float_in(0.0, 1e6, low_open=True), default=0.1,
+                       help="learning rate (default: %(default)s)")
+    train.add_argument("--momentum", type=_float_in(0.0, 1.0, high_open=True), default=0.9, metavar="M",
+                       help="momentum, for sgd and rmsprop (default: %(default)s)")
+    train.add_argument("--epochs", type=_int_at_least(1), default=100, metavar="N",
+                       help="passes over the training samples (default: %(default)s)")
+    train.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="N",
+                       help="samples per step: 1 for stochastic gradient descent (default: the full batch)")
+    train.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N",
+                       help="seeds the data, the weights and the shuffling (default: %(default)s)")
+    train.add_argument("--out", default="out", metavar="DIR", help=out_help)
+    train.add_argument("--no-progress", action="store_true",
+                       help="print about ten progress lines instead of a progress bar")
     train.set_defaults(run=lambda args: _train(args, train))
 
-    engine = sub.add_parser("engine-demo", help="the engine alone: micrograd's README expression and more")
+    engine = command("engine-demo", "the engine alone: micrograd's README expression and more",
+                     "The engine alone: micrograd's README expression with its gradients, "
+                     "a 100,000-step chain, a third derivative.")
     engine.set_defaults(run=_engine_demo)
 
     _add_graph_command(sub)
-    for command in sub.choices.values():  # so main() reports a usage error with the subcommand's usage line
-        command.set_defaults(_parser=command)
+    for subparser in sub.choices.values():  # usage errors then show the subcommand's usage line
+        subparser.set_defaults(_parser=subparser)
     return parser
 
 

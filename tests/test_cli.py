@@ -213,3 +213,50 @@ def test_no_progress_on_a_terminal_prints_progress_lines_instead_of_a_bar(tmp_pa
     assert main(["train", "--epochs", "3", "--samples", "20", "--out", str(tmp_path), "--no-progress"]) == 0
     assert [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")] \
         == ["1", "2", "3"]
+
+
+def _help(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    return capsys.readouterr().out
+
+
+def _option_helps(text):
+    """{'--dataset': 'its help text, joined into one line', ...} from a help's options section."""
+    helps, current = {}, None
+    for line in text.split("options:", 1)[1].split("\n\n")[0].splitlines():
+        if line.startswith("  -"):  # "  -o OUTPUT, --output OUTPUT   help...": the invocation, 2+ spaces, the help
+            invocation, _, help_text = line.strip().partition("  ")
+            current = [word.rstrip(",") for word in invocation.split() if word.startswith("--")][0]
+            helps[current] = help_text.strip()
+        elif line.strip():  # the help's next line
+            helps[current] = (helps[current] + " " + line.strip()).strip()
+    return helps
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["engine-demo"], ["graph"]])
+def test_help_has_no_rest_markup_and_every_option_is_explained(command, capsys, monkeypatch):
+    text = _help(command, capsys, monkeypatch)
+    assert "``" not in text and "%%" not in text
+    if command:
+        assert text.split("\n\n")[1].strip(), "a description under the usage line"
+    for option, help_text in _option_helps(text).items():
+        assert help_text, f"{option} has no help"
+        assert "(default: None)" not in help_text and "(default: False)" not in help_text, help_text
+        assert help_text.count("default") <= 1, help_text
+
+
+def test_top_level_help_shows_an_example_of_every_command(capsys, monkeypatch):
+    text = _help([], capsys, monkeypatch)
+    for command in ("demo", "train", "engine-demo", "graph"):
+        assert f"  autograd-lite {command}" in text
+
+
+def test_train_help_shows_every_default_as_typed(capsys, monkeypatch):
+    helps = _option_helps(_help(["train"], capsys, monkeypatch))
+    for option, default in [("--dataset", "moons"), ("--activation", "relu"), ("--loss", "hinge"),
+                            ("--optimizer", "sgd"), ("--epochs", "100"), ("--layers", "16,16"),
+                            ("--samples", "100"), ("--lr", "0.1"), ("--out", "out")]:
+        assert f"(default: {default})" in helps[option], helps[option]
+    assert "full batch" in helps["--batch-size"]
