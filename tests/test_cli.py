@@ -260,3 +260,25 @@ def test_train_help_shows_every_default_as_typed(capsys, monkeypatch):
                             ("--samples", "100"), ("--lr", "0.1"), ("--out", "out")]:
         assert f"(default: {default})" in helps[option], helps[option]
     assert "full batch" in helps["--batch-size"]
+
+
+# -- make demo: only what the demo needs ---------------------------------------------
+
+@pytest.mark.skipif(not __import__("shutil").which("make"), reason="make is not installed")
+def test_make_demo_installs_only_the_demo_extra_and_make_venv_what_the_tests_need(tmp_path):
+    import shutil
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(os.path.join(root, name), tmp_path / name)
+
+    def dry_run(target):  # the commands make would run in a fresh clone, without running them
+        res = subprocess.run(["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert "warning" not in res.stderr
+        return res.stdout
+
+    demo = dry_run("demo")
+    assert "-m venv .venv" in demo and '-e ".[demo]"' in demo and "-m autograd_lite demo" in demo
+    assert "[test" not in demo and "notebooks" not in demo
+    for target in ("venv", "test"):  # .ci/run: make venv, pip install torch, make test
+        assert "-m venv .venv" in dry_run(target) and '-e ".[test,viz,notebooks]"' in dry_run(target)
+    assert "pytest" in dry_run("test")
