@@ -3,32 +3,40 @@
 PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
+# Stamp files, so each step runs once (and again when pyproject.toml changes): BASE, the bare
+# virtual environment; STAMP, the package with what the tests need; DEMO, with what the demo needs.
+BASE   := $(VENV)/.created
 STAMP  := $(VENV)/.installed
+DEMO   := $(VENV)/.demo-installed
 
 .PHONY: demo test venv notebooks torch bench bench-demo clean
 
-# The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra, once.
-demo: $(VENV)/.demo-installed
+# The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra only.
+demo: $(DEMO)
 	$(PY) -m autograd_lite demo
 
-$(VENV)/.demo-installed: $(STAMP)
+$(DEMO): pyproject.toml | $(BASE)
 	$(PY) -m pip install -q -e ".[demo]"
 	touch $@
 
 test: $(STAMP)
 	$(PY) -m pytest -q
 
+# The environment the tests run in (CI: `make venv`, then PyTorch into it, then `make test`).
 venv: $(STAMP)
+
+$(STAMP): pyproject.toml | $(BASE)
+	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
+	touch $@
+
+$(BASE):
+	$(PYTHON) -m venv $(VENV)
+	touch $@
 
 # Re-run every notebook in notebooks/ with full settings and rewrite its outputs in
 # place (seeded: the same numbers each time).  `make test` runs them quick, into a temp folder.
 notebooks: $(STAMP)
 	$(PY) notebooks/run.py
-
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
-	touch $(STAMP)
 
 # Optional: PyTorch for the cross-check tests and benchmarks (CI does this).
 # On machines without a local wheel this downloads several GB.

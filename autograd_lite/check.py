@@ -43,7 +43,7 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[float], eps: float = 
     >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * y, [3.0, 4.0])]
     [4.0, 3.0]
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs, "numerical_grad")
     grads = []
     for i in range(len(xs)):
         up, down = list(xs), list(xs)
@@ -66,7 +66,7 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e
     >>> gradcheck(lambda x: x * 2.0, [1.0], raise_exception=False)
     True
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs, "gradcheck")
     analytic = _backward_grads(f, xs)
     numeric = numerical_grad(f, xs, eps)
     labels = [f"input {i}" for i in range(len(xs))]
@@ -83,7 +83,7 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float 
     >>> gradgradcheck(lambda x, y: x.sin() * y ** 3, [0.4, 1.1])
     True
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs, "gradgradcheck")
     positions = tuple(range(len(xs)))
     g = grad(f, positions)
     labels, analytic, numeric = [], [], []
@@ -108,7 +108,7 @@ def complex_step_grad(f: Callable[..., Any], inputs: Sequence[float], h: float =
     >>> complex_step_grad(lambda x, y: x * y + x.exp(), [0.0, 2.0])
     [3.0, 0.0]
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs, "complex_step_grad")
     leaves = [Value(x) for x in xs]
     out = f(*leaves)
     if type(out) is not Value:
@@ -128,7 +128,7 @@ def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: 
     >>> complex_step_check(lambda x: (x * x).tanh() / (1.0 + x.exp()), [0.7])
     True
     """
-    xs = [float(x) for x in inputs]
+    xs = _floats(inputs, "complex_step_check")
     analytic = _backward_grads(f, xs)
     numeric = complex_step_grad(f, xs)
     labels = [f"input {i}" for i in range(len(xs))]
@@ -136,6 +136,21 @@ def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: 
 
 
 # -- helpers --------------------------------------------------------------------
+
+def _floats(inputs: Sequence[float], check: str) -> list[float]:
+    """The inputs as floats; a bad one is reported with the check's name and its index."""
+    try:
+        return [float(x) for x in inputs]
+    except (TypeError, ValueError) as e:
+        if not hasattr(inputs, "__iter__"):
+            raise TypeError(f"{check}: inputs must be a sequence of numbers, got {type(inputs).__name__}") from None
+        for i, x in enumerate(inputs):
+            try:
+                float(x)
+            except (TypeError, ValueError):
+                raise type(e)(f"{check}: input {i} must be a real number, got {x!r}") from None
+        raise
+
 
 def _evaluate(f: Callable[..., Any], xs: list[float]) -> float:
     out = f(*[Value(x) for x in xs])

@@ -1,8 +1,13 @@
 """The ``autograd-lite`` command line (also ``python -m autograd_lite``).
 
-    autograd-lite demo [--out out/]      micrograd's demo: train an MLP on moons to 100%
-    autograd-lite train --dataset spirals --classes 3 --layers 16,16 --loss cross_entropy ...
-    autograd-lite engine-demo            the engine alone: micrograd's README expression
+examples:
+  autograd-lite demo --out out/        micrograd's demo: train an MLP on moons to 100%, draw it
+  autograd-lite train --dataset spirals --classes 3 --layers 16,16 --loss cross_entropy
+  autograd-lite engine-demo            the engine alone: micrograd's README expression
+  autograd-lite graph --expr "(a*b + c).tanh()" -o graph.svg
+  autograd-lite graph --model --collapse neuron -o mlp.svg
+
+Each command's options: autograd-lite COMMAND --help.
 """
 
 from __future__ import annotations
@@ -26,6 +31,7 @@ def _demo(args: argparse.Namespace) -> int:
     from autograd_lite.optim import GradientDescent, LambdaLR
     from autograd_lite.train import fit
 
+    _prepare_out_dir(args)
     print("micrograd's demo with autograd_lite: a 2-layer MLP learns to separate two moons\n")
     # As micrograd's demo.ipynb: 100 moons, noise 0.1, labels -1/+1 for the hinge loss;
     # seed=1337 gives the very weights micrograd draws after random.seed(1337).
@@ -62,29 +68,57 @@ def _demo(args: argparse.Namespace) -> int:
     return 0
 
 
-def _print_every(epochs: int, word: str = "step") -> Callable[[int, dict], None]:
-    """A callback printing about ten progress lines, when no progress bar is drawn."""
+def _print_every(epochs: int, word: str = "step", loss: str = "loss", held_out: str = "val_",
+                 bar: bool = True) -> Callable[[int, dict], None]:
+    """A callback printing about ten progress lines, when no progress bar is drawn (``bar``: fit may draw one).
+
+    ``loss`` names the figure ``fit`` records as History.loss, ``held_out`` prefixes the validation figures.
+    """
     from autograd_lite.train import progress_bar_available
 
-    if progress_bar_available():
+    if bar and progress_bar_available():
         return lambda epoch, figures: None
     every = max(1, epochs // 10)
 
     def report(epoch: int, figures: dict) -> None:
-        if epoch % every == 0 or epoch == epochs - 1:
+        n = epoch + 1  # counted from 1, as history.png and the progress bar count them
+        if n == 1 or n % every == 0 or n == epochs:
             acc = figures.get("accuracy")
-            line = f"{word} {epoch:4d}  loss {figures['loss']:.6g}"
+            line = f"{word} {n:4d}  {loss} {figures['loss']:.6g}"
             line += f"  accuracy {acc:.1%}" if acc is not None else ""
             if figures.get("val_loss") is not None:
-                line += f"  val_loss {figures['val_loss']:.6g}"
+                line += f"  {held_out}loss {figures['val_loss']:.6g}"
             if figures.get("val_accuracy") is not None:
-                line += f"  val_accuracy {figures['val_accuracy']:.1%}"
+                line += f"  {held_out}accuracy {figures['val_accuracy']:.1%}"
             print(line, flush=True)
 
     return report
 
 
 # -- the files a run leaves behind --------------------------------------------------
+
+def _prepare_out_dir(args: argparse.Namespace) -> None:
+    """Create ``--out`` now, before training, or stop with a usage error saying why it cannot be."""
+    path = args.out
+    if os.path.exists(path) and not os.path.isdir(path):
+        args._parser.error(f"--out {path}: exists and is not a folder")
+    try:
+        os.makedirs(path, exist_ok=True)
+    except OSError as e:
+        args._parser.error(f"--out {path}: cannot create this folder ({_why_not_a_folder(path) or e.strerror})")
+    if not os.access(path, os.W_OK):
+        args._parser.error(f"--out {path}: the folder is not writable")
+
+
+def _why_not_a_folder(path: str) -> str | None:
+    """'x is a file, not a folder' when a folder on the way to ``path`` is a file."""
+    parent = os.path.dirname(path)
+    while parent and parent != os.path.dirname(parent):
+        if os.path.exists(parent) and not os.path.isdir(parent):
+            return f"{parent} is a file, not a folder"
+        parent = os.path.dirname(parent)
+    return None
+
 
 def _out_dir(path: str) -> str:
     os.makedirs(path, exist_ok=True)
@@ -173,6 +207,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
     # binary cross-entropies, 0..k-1 for cross_entropy.
     labels = (-1, 1) if args.loss in ("hinge", "mse") else None
@@ -202,20 +237,27 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     print(f"model: {model}, {len(model.parameters())} parameters")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
           + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs\n")
+    # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
+    # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
+    # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
+    # after the epoch's last update.  The summary below evaluates the final weights: data loss only.
+    batch_loss = "mean batch loss" + (" (with L2 penalty)" if args.l2 else "")
     t0 = time.perf_counter()
     history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
                   batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
-                  validation_data=validation, callbacks=[_print_every(args.epochs, "epoch")],
+                  validation_data=validation,
+                  callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
+                                          bar=not args.no_progress)],
                   progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
-    print(f"\n{history.epochs} epochs in {seconds:.2f} s; training loss {final['loss']:.6g}, "
-          f"accuracy {final['accuracy']:.1%}")
+    print(f"\n{history.epochs} epochs in {seconds:.2f} s")
+    print(f"training loss (data only, after the last step) {final['loss']:.6g}, accuracy {final['accuracy']:.1%}")
     if not math.isfinite(final["loss"]):
         print(f"the loss diverged: try a smaller --lr (now {args.lr:g})")
     if validation:
         val = evaluate(model, *validation, loss=args.loss)
-        print(f"held-out loss {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
+        print(f"held-out loss (data only, after the last step) {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
 
     out = _out_dir(args.out)
     _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0)
@@ -323,48 +365,77 @@ def _layer_sizes(text: str) -> list[int]:
     return sizes
 
 
-def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="autograd-lite", description=__doc__.splitlines()[0],
-                                     formatter_class=argparse.RawDescriptionHelpFormatter,
-                                     epilog="\n".join(__doc__.splitlines()[2:]))
-    sub = parser.add_subparsers(dest="command", required=True)
+def _plain(text: str) -> str:
+    """A docstring's text as help shows it: without reST's ``literal`` quotes."""
+    return text.replace("``", "")
 
-    demo = sub.add_parser("demo", help="micrograd's demo: an MLP learns the moons to 100%%, then draws it")
-    demo.add_argument("--out", default="out", metavar="DIR", help="output folder (default: out/)")
+
+def build_parser() -> argparse.ArgumentParser:
+    intro, _, examples = __doc__.partition("\n\n")
+    parser = argparse.ArgumentParser(prog="autograd-lite", description=_plain(intro),
+                                     formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_plain(examples))
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
+        # summary: its line in the top-level help; description: the top of its own --help
+        return sub.add_parser(name, help=summary, description=description)
+
+    out_help = "output folder, created if needed (default: %(default)s)"
+    demo = command("demo", "micrograd's demo: an MLP learns the moons to 100%%, then draws it",
+                   "micrograd's demo: MLP(2, [16, 16, 1]) learns to separate two moons (hinge loss + 1e-4 L2, "
+                   "100 full-batch steps) to 100% training accuracy, then writes decision_boundary.png, "
+                   "history.png, graph.svg/.dot and history.json into --out.")
+    demo.add_argument("--out", default="out", metavar="DIR", help=out_help)
     # For tests: fewer steps.  Hidden, since the demo is defined by its 100 steps.
     demo.add_argument("--steps", type=_int_at_least(1), default=DEMO_STEPS, help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
 
-    train = sub.add_parser("train", help="train an MLP on a toy dataset, every choice on the command line",
-                           formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    train.add_argument("--dataset", choices=DATASETS, default="moons")
-    train.add_argument("--samples", type=_int_at_least(4), default=100, help="number of samples")
-    train.add_argument("--noise", type=_float_in(0.0, 10.0), default=0.1,
-                       help="noise level (blobs: spread / 10)")
-    train.add_argument("--classes", type=_int_at_least(2), default=2, help="classes (spirals and blobs)")
-    train.add_argument("--test-size", type=_float_in(0.0, 1.0, high_open=True), default=0.0,
-                       help="fraction held out for validation (0: none)")
-    train.add_argument("--layers", type=_layer_sizes, default=[16, 16], metavar="SIZES",
-                       help="hidden layer sizes, comma-separated ('none' for a linear model)")
-    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu")
-    train.add_argument("--loss", choices=BINARY_LOSSES + ("cross_entropy",), default="hinge")
-    train.add_argument("--l2", type=_float_in(0.0, 1e9), default=1e-4, help="L2 penalty: l2 * sum(p*p)")
-    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd")
-    train.add_argument("--lr", type=_float_in(0.0, 1e6, low_open=True), default=0.1, help="learning rate")
-    train.add_argument("--momentum", type=_float_in(0.0, 1.0, high_open=True), default=0.9,
-                       help="momentum (sgd, rmsprop)")
-    train.add_argument("--epochs", type=_int_at_least(1), default=100)
-    train.add_argument("--batch-size", type=_int_at_least(1), default=None,
-                       help="samples per step (default: full batch; 1: stochastic)")
-    train.add_argument("--seed", type=_int_at_least(0), default=0, help="seeds the data, the weights and the shuffling")
-    train.add_argument("--out", default="out", metavar="DIR", help="output folder")
-    train.add_argument("--no-progress", action="store_true", help="no progress bar")
+    train = command("train", "train an MLP on a toy dataset, every choice on the command line",
+                    "Train an MLP on a toy dataset, every choice on the command line, then write "
+                    "decision_boundary.png, history.png, history.json and model.json into --out.")
+    train.add_argument("--dataset", choices=DATASETS, default="moons", help="the toy dataset (default: %(default)s)")
+    train.add_argument("--samples", type=_int_at_least(4), default=100, metavar="N",
+                       help="number of samples (default: %(default)s)")
+    train.add_argument("--noise", type=_float_in(0.0, 10.0), default=0.1, metavar="X",
+                       help="noise level; blobs: cluster spread / 10 (default: %(default)s)")
+    train.add_argument("--classes", type=_int_at_least(2), default=2, metavar="K",
+                       help="number of classes, for spirals and blobs (default: %(default)s)")
+    train.add_argument("--test-size", type=_float_in(0.0, 1.0, high_open=True), default=0.0, metavar="FRACTION",
+                       help="fraction of the samples held out for validation (default: %(default)s, none)")
+    # A string default goes through type=, so help shows it as typed: 16,16
+    train.add_argument("--layers", type=_layer_sizes, default="16,16", metavar="SIZES",
+                       help="hidden layer sizes, comma-separated; 'none' for a linear model (default: %(default)s)")
+    train.add_argument("--activation", choices=("relu", "tanh", "sigmoid", "leaky_relu"), default="relu",
+                       help="hidden layers' activation (default: %(default)s)")
+    train.add_argument("--loss", choices=BINARY_LOSSES + ("cross_entropy",), default="hinge",
+                       help="cross_entropy for more than 2 classes (default: %(default)s)")
+    train.add_argument("--l2", type=_float_in(0.0, 1e9), default=1e-4, metavar="ALPHA",
+                       help="L2 penalty added to each batch's loss: alpha * sum(p*p) (default: %(default)s)")
+    train.add_argument("--optimizer", choices=OPTIMIZERS, default="sgd",
+                       help="gd: plain gradient descent; the others as torch.optim (default: %(default)s)")
+    train.add_argument("--lr", type=_float_in(0.0, 1e6, low_open=True), default=0.1,
+                       help="learning rate (default: %(default)s)")
+    train.add_argument("--momentum", type=_float_in(0.0, 1.0, high_open=True), default=0.9, metavar="M",
+                       help="momentum, for sgd and rmsprop (default: %(default)s)")
+    train.add_argument("--epochs", type=_int_at_least(1), default=100, metavar="N",
+                       help="passes over the training samples (default: %(default)s)")
+    train.add_argument("--batch-size", type=_int_at_least(1), default=None, metavar="N",
+                       help="samples per step: 1 for stochastic gradient descent (default: the full batch)")
+    train.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N",
+                       help="seeds the data, the weights and the shuffling (default: %(default)s)")
+    train.add_argument("--out", default="out", metavar="DIR", help=out_help)
+    train.add_argument("--no-progress", action="store_true",
+                       help="print about ten progress lines instead of a progress bar")
     train.set_defaults(run=lambda args: _train(args, train))
 
-    engine = sub.add_parser("engine-demo", help="the engine alone: micrograd's README expression and more")
+    engine = command("engine-demo", "the engine alone: micrograd's README expression and more",
+                     "The engine alone: micrograd's README expression with its gradients, "
+                     "a 100,000-step chain, a third derivative.")
     engine.set_defaults(run=_engine_demo)
 
     _add_graph_command(sub)
+    for subparser in sub.choices.values():  # usage errors then show the subcommand's usage line
+        subparser.set_defaults(_parser=subparser)
     return parser
 
 
@@ -377,9 +448,6 @@ def _add_graph_command(sub) -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    out = getattr(args, "out", None)
-    if out is not None and os.path.exists(out) and not os.path.isdir(out):
-        parser.error(f"--out {out}: exists and is not a folder")
     try:
         return args.run(args)
     except KeyboardInterrupt:

@@ -24,7 +24,7 @@ import math
 import random
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
-from autograd_lite.engine import Value, dot
+from autograd_lite.engine import Value, _to_float, dot
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "StateDictError", "ACTIVATIONS", "INITS"]
 
@@ -293,6 +293,28 @@ def _inputs(x: Any, nin: int) -> Sequence:
     return x
 
 
+def _raise_if_bad_input(owner: str, x: Any) -> None:
+    """After a TypeError in a forward pass: raise one naming the bad input, if there is one.
+
+    Called only when the forward pass has failed, so checking costs nothing on
+    the way through; without it the message would name dot(), which the user never called.
+    """
+    xs = (x,) if type(x) is Value or isinstance(x, (int, float)) else x
+    try:
+        items = list(enumerate(xs))
+    except TypeError:
+        return
+    for i, xi in items:
+        if type(xi) is Value:
+            continue
+        try:
+            _to_float(xi, "")
+        except TypeError:
+            hint = "; pass one sample at a time: [model(x) for x in X]" if isinstance(xi, (list, tuple)) else ""
+            raise TypeError(f"{owner} input {i}: expects a real number or a Value, got {type(xi).__name__}"
+                            f"{hint}") from None
+
+
 class Neuron(Module):
     """One neuron: ``activation(w·x + b)``, with ``w`` a list of ``nin`` Values and ``b`` a Value.
 
@@ -327,7 +349,11 @@ class Neuron(Module):
         return self.activation != "linear"
 
     def forward(self, x: Any) -> Value:
-        return self._forward(_inputs(x, self.nin))
+        try:
+            return self._forward(_inputs(x, self.nin))
+        except TypeError:
+            _raise_if_bad_input("Neuron", x)
+            raise
 
     def _forward(self, xs: Sequence) -> Value:
         act = dot(self.w, xs, self.b)  # one node; bias first in the sum, as micrograd
@@ -359,7 +385,11 @@ class Layer(Module):
 
     def forward(self, x: Any) -> Value | list[Value]:
         xs = _inputs(x, self.nin)  # checked once for all neurons
-        out = [n._forward(xs) for n in self.neurons]
+        try:
+            out = [n._forward(xs) for n in self.neurons]
+        except TypeError:
+            _raise_if_bad_input("Layer", xs)
+            raise
         return out[0] if len(out) == 1 else out
 
     def __repr__(self) -> str:
@@ -440,11 +470,16 @@ class MLP(Module):
     def forward(self, x: Any) -> Value | list[Value]:
         drop = self.dropout if self.dropout is not None and self.training else None
         last = self.layers[-1]
-        for layer in self.layers:
-            x = layer(x)
-            if drop is not None and layer is not last:
-                x = drop(x)
-        return x
+        h = x
+        try:
+            for layer in self.layers:
+                h = layer(h)
+                if drop is not None and layer is not last:
+                    h = drop(h)
+        except TypeError:
+            _raise_if_bad_input("MLP", x)
+            raise
+        return h
 
     @property
     def sizes(self) -> list[int]:

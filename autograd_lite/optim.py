@@ -121,7 +121,9 @@ class Optimizer:
         self.state = {k: (list(v) if isinstance(v, list) else v) for k, v in state.items()}
 
     def __repr__(self) -> str:
-        args = ", ".join(f"{k}={v!r}" for k, v in self._hyperparameters().items())
+        # _hyperparameters holds JSON data (lists); shown as the constructor takes them, betas=(0.9, 0.999)
+        args = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}"
+                         for k, v in self._hyperparameters().items())
         return f"{type(self).__name__}({len(self.params)} parameters, {args})"
 
 

@@ -72,7 +72,10 @@ def save(state_dict: dict[str, Any], path: PathLike) -> None:
     path = os.fspath(path)
     directory = os.path.dirname(os.path.abspath(path))
     # The temporary file must be in the same directory: os.replace is atomic only within one file system.
-    fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    try:
+        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
+    except OSError as e:  # the error would name the temporary file; name the user's path instead
+        raise type(e)(e.errno, f"cannot save: {_folder_problem(directory, e)}", path) from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as f:
             for i in range(0, len(text), _CHUNK):
@@ -87,6 +90,16 @@ def save(state_dict: dict[str, Any], path: PathLike) -> None:
         except OSError:
             pass
         raise
+
+
+def _folder_problem(directory: str, error: OSError) -> str:
+    if isinstance(error, FileNotFoundError) and not os.path.isdir(directory):
+        return f"the folder {directory} does not exist"
+    if isinstance(error, NotADirectoryError):
+        if os.path.exists(directory):
+            return f"{directory} is a file, not a folder"
+        return f"the folder {directory} cannot exist: part of its path is a file, not a folder"
+    return f"cannot create a file in the folder {directory} ({error.strerror})"
 
 
 def _file_mode(path: str) -> int:

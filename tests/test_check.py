@@ -69,3 +69,14 @@ def test_assert_gradients_match_in_two_lines():
         assert_gradients_match(lambda a, b: _wrong(a, b), [1.0, 2.0])
     with pytest.raises(AssertionError):  # the engine against the user's own float formula
         assert_gradients_match(lambda a: a * a, [1.0], reference=lambda a: a * a * a)
+
+
+@pytest.mark.parametrize("check", [gradcheck, gradgradcheck, numerical_grad, complex_step_grad, complex_step_check])
+def test_a_bad_input_is_named_by_the_check_and_its_index(check):
+    name = check.__name__
+    with pytest.raises(ValueError, match=f"^{name}: input 1 must be a real number, got 'a'$"):
+        check(lambda x, y: x * y, [1.0, "a"])
+    with pytest.raises(TypeError, match=f"^{name}: input 0 must be a real number, got None$"):
+        check(lambda x: x, [None])
+    with pytest.raises(TypeError, match=f"^{name}: inputs must be a sequence of numbers, got float$"):
+        check(lambda x: x, 1.0)

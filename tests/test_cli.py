@@ -112,3 +112,173 @@ def test_python_dash_m_reports_bad_arguments_without_a_traceback():
                          capture_output=True, text=True)
     assert res.returncode == 2
     assert "usage:" in res.stderr and "invalid choice" in res.stderr and "Traceback" not in res.stderr
+
+
+def test_out_that_is_a_file_shows_the_subcommands_usage(tmp_path, capsys):
+    f = tmp_path / "file"
+    f.write_text("")
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", str(f)])
+    assert exc.value.code == 2
+    assert "usage: autograd-lite demo" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("argv", [
+    ["graph", "--expr", "a*"],
+    ["graph", "--expr", "__import__('os')"],
+    ["graph", "--set", "a=x"],
+    ["graph", "--expr", "a/b", "--set", "b=0"],
+    ["graph", "--expr", "log(a)", "--set", "a=-1"],
+    ["graph", "--expr", "a*b", "--collapse", "layer"],
+])
+def test_bad_graph_input_is_a_usage_error(argv, tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv + ["-o", str(tmp_path / "g"), "-f", "dot"])
+    assert exc.value.code == 2
+    err = capsys.readouterr().err
+    assert "usage: autograd-lite graph" in err and "error:" in err and "Traceback" not in err
+    assert not list(tmp_path.iterdir())  # nothing written
+
+
+def _a_file(tmp_path):
+    f = tmp_path / "afile"
+    f.write_text("")
+    return f
+
+
+@pytest.mark.parametrize("command", [["demo"], ["train", "--no-progress"]])
+def test_out_below_a_file_is_a_usage_error_before_training(command, tmp_path, capsys):
+    out = _a_file(tmp_path) / "sub"
+    with pytest.raises(SystemExit) as exc:
+        main(command + ["--out", str(out)])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == ""  # refused before training, not after 100 steps
+    assert f"usage: autograd-lite {command[0]}" in captured.err and "Traceback" not in captured.err
+    assert str(out) in captured.err and f"{tmp_path / 'afile'} is a file, not a folder" in captured.err
+
+
+@pytest.mark.skipif(not os.path.isdir("/proc/self"), reason="needs Linux's /proc, where no folder can be made")
+def test_out_that_cannot_be_created_is_a_usage_error_naming_it(capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["demo", "--out", "/proc/x"])
+    assert exc.value.code == 2
+    captured = capsys.readouterr()
+    assert captured.out == "" and "--out /proc/x: cannot create this folder" in captured.err
+
+
+def test_out_folder_is_created_before_training(tmp_path, monkeypatch):
+    import autograd_lite.train
+
+    out = tmp_path / "a" / "b"
+
+    def fit(*args, **kwargs):
+        assert out.is_dir()
+        raise KeyboardInterrupt  # enough: stop there
+    monkeypatch.setattr(autograd_lite.train, "fit", fit)
+    assert main(["demo", "--out", str(out)]) == 130
+
+
+def test_progress_lines_count_epochs_from_1_as_history_png(tmp_path, capsys):
+    assert main(["train", "--epochs", "20", "--samples", "20", "--out", str(tmp_path), "--no-progress"]) == 0
+    numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert numbers == [1, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20]
+    assert main(["demo", "--steps", "3", "--out", str(tmp_path)]) == 0
+    numbers = [int(line.split()[1]) for line in capsys.readouterr().out.splitlines() if line.startswith("step ")]
+    assert numbers == [1, 2, 3]
+
+
+def test_train_labels_its_two_losses(tmp_path, capsys):
+    args = ["train", "--epochs", "5", "--samples", "20", "--batch-size", "5", "--test-size", "0.25",
+            "--out", str(tmp_path), "--no-progress"]
+    assert main(args) == 0
+    lines = capsys.readouterr().out.splitlines()
+    progress = [line for line in lines if line.startswith("epoch ")]
+    history = json.loads((tmp_path / "history.json").read_text())
+    # the progress lines: the mean of the epoch's mini-batch losses, penalty included (History.loss)
+    assert all("mean batch loss (with L2 penalty) " in line for line in progress)
+    assert f"mean batch loss (with L2 penalty) {history['loss'][-1]:.6g} " in progress[-1]
+    assert f"held-out loss {history['val_loss'][-1]:.6g} " in progress[-1]
+    # the summary: the data loss of the final weights (evaluate), no penalty
+    summary = [line for line in lines if "training loss" in line]
+    assert len(summary) == 1 and "training loss (data only, after the last step) " in summary[0]
+    assert main(args + ["--l2", "0"]) == 0
+    progress = [line for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")]
+    assert all("mean batch loss " in line and "penalty" not in line for line in progress)
+
+
+def test_no_progress_on_a_terminal_prints_progress_lines_instead_of_a_bar(tmp_path, capsys, monkeypatch):
+    import autograd_lite.train
+    monkeypatch.setattr(autograd_lite.train, "progress_bar_available", lambda: True)  # as on a terminal with tqdm
+    assert main(["train", "--epochs", "3", "--samples", "20", "--out", str(tmp_path), "--no-progress"]) == 0
+    assert [line.split()[1] for line in capsys.readouterr().out.splitlines() if line.startswith("epoch ")] \
+        == ["1", "2", "3"]
+
+
+def _help(command, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "100")
+    with pytest.raises(SystemExit):
+        main(command + ["--help"])
+    return capsys.readouterr().out
+
+
+def _option_helps(text):
+    """{'--dataset': 'its help text, joined into one line', ...} from a help's options section."""
+    helps, current = {}, None
+    for line in text.split("options:", 1)[1].split("\n\n")[0].splitlines():
+        if line.startswith("  -"):  # "  -o OUTPUT, --output OUTPUT   help...": the invocation, 2+ spaces, the help
+            invocation, _, help_text = line.strip().partition("  ")
+            current = [word.rstrip(",") for word in invocation.split() if word.startswith("--")][0]
+            helps[current] = help_text.strip()
+        elif line.strip():  # the help's next line
+            helps[current] = (helps[current] + " " + line.strip()).strip()
+    return helps
+
+
+@pytest.mark.parametrize("command", [[], ["demo"], ["train"], ["engine-demo"], ["graph"]])
+def test_help_has_no_rest_markup_and_every_option_is_explained(command, capsys, monkeypatch):
+    text = _help(command, capsys, monkeypatch)
+    assert "``" not in text and "%%" not in text
+    if command:
+        assert text.split("\n\n")[1].strip(), "a description under the usage line"
+    for option, help_text in _option_helps(text).items():
+        assert help_text, f"{option} has no help"
+        assert "(default: None)" not in help_text and "(default: False)" not in help_text, help_text
+        assert help_text.count("default") <= 1, help_text
+
+
+def test_top_level_help_shows_an_example_of_every_command(capsys, monkeypatch):
+    text = _help([], capsys, monkeypatch)
+    for command in ("demo", "train", "engine-demo", "graph"):
+        assert f"  autograd-lite {command}" in text
+
+
+def test_train_help_shows_every_default_as_typed(capsys, monkeypatch):
+    helps = _option_helps(_help(["train"], capsys, monkeypatch))
+    for option, default in [("--dataset", "moons"), ("--activation", "relu"), ("--loss", "hinge"),
+                            ("--optimizer", "sgd"), ("--epochs", "100"), ("--layers", "16,16"),
+                            ("--samples", "100"), ("--lr", "0.1"), ("--out", "out")]:
+        assert f"(default: {default})" in helps[option], helps[option]
+    assert "full batch" in helps["--batch-size"]
+
+
+# -- make demo: only what the demo needs ---------------------------------------------
+
+@pytest.mark.skipif(not __import__("shutil").which("make"), reason="make is not installed")
+def test_make_demo_installs_only_the_demo_extra_and_make_venv_what_the_tests_need(tmp_path):
+    import shutil
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for name in ("Makefile", "pyproject.toml"):
+        shutil.copy(os.path.join(root, name), tmp_path / name)
+
+    def dry_run(target):  # the commands make would run in a fresh clone, without running them
+        res = subprocess.run(["make", "-n", target], cwd=tmp_path, capture_output=True, text=True, check=True)
+        assert "warning" not in res.stderr
+        return res.stdout
+
+    demo = dry_run("demo")
+    assert "-m venv .venv" in demo and '-e ".[demo]"' in demo and "-m autograd_lite demo" in demo
+    assert "[test" not in demo and "notebooks" not in demo
+    for target in ("venv", "test"):  # .ci/run: make venv, pip install torch, make test
+        assert "-m venv .venv" in dry_run(target) and '-e ".[test,viz,notebooks]"' in dry_run(target)
+    assert "pytest" in dry_run("test")

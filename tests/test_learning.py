@@ -220,3 +220,11 @@ def test_explicit_training_loop_learns_xor():
     assert loss.data < 0.01 * first
     with al.no_grad():
         assert [1 if model(x).data > 0 else -1 for x in X] == y
+
+
+def test_adam_repr_shows_betas_as_a_tuple_as_pytorch():
+    w = Value(1.0)
+    assert repr(optim.Adam([w], lr=0.01)) == \
+        "Adam(1 parameters, lr=0.01, betas=(0.9, 0.999), eps=1e-08, weight_decay=0.0, amsgrad=False)"
+    assert "betas=(0.5, 0.9)" in repr(optim.AdamW([w], betas=[0.5, 0.9]))
+    assert optim.Adam([w]).state_dict()["betas"] == [0.9, 0.999]  # JSON data: still a list there

@@ -92,6 +92,17 @@ def test_wrong_input_length():
     assert Neuron(1, seed=0)(2.0).op == "relu"  # a lone number is one input
 
 
+@pytest.mark.parametrize("module, owner", [(MLP(2, [3, 1], seed=0), "MLP"), (Layer(2, 3, seed=0), "Layer"),
+                                           (Neuron(2, seed=0), "Neuron")])
+def test_a_bad_input_is_named_by_its_position_not_by_dot(module, owner):
+    with pytest.raises(TypeError, match=f"^{owner} input 0: expects a real number or a Value, got str$"):
+        module(["a", "b"])
+    with pytest.raises(TypeError, match=f"^{owner} input 1: expects a real number or a Value, got NoneType$"):
+        module([Value(1.0), None])
+    with pytest.raises(TypeError, match=f"^{owner} input 0: .* got list; pass one sample at a time"):
+        module([[1.0, 2.0], [3.0, 4.0]])
+
+
 @pytest.mark.parametrize("bad", [
     lambda: MLP(2, []), lambda: MLP(0, [1]), lambda: MLP(2, [3, 0]), lambda: MLP(2, [1.5]),
     lambda: Neuron(2, activation="gelu"), lambda: Neuron(2, init="orthogonal"),

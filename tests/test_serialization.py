@@ -146,3 +146,21 @@ def test_interop_without_torch_says_how_to_install(monkeypatch):
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(ImportError, match="pip install torch"):
         to_torch(nn.MLP(2, [1]))
+
+
+def test_save_into_a_missing_folder_names_the_path_not_the_temp_file(tmp_path):
+    path = tmp_path / "nonexistdir" / "x.json"
+    with pytest.raises(FileNotFoundError) as exc:
+        al.save({"w": 1.0}, path)
+    message = str(exc.value)
+    assert str(path) in message and "does not exist" in message and str(tmp_path / "nonexistdir") in message
+    assert ".tmp" not in message and exc.value.filename == str(path)
+
+
+def test_save_below_a_file_names_the_path_not_the_temp_file(tmp_path):
+    (tmp_path / "afile").write_text("")
+    path = tmp_path / "afile" / "x.json"
+    with pytest.raises(NotADirectoryError) as exc:
+        al.save({"w": 1.0}, path)
+    message = str(exc.value)
+    assert str(path) in message and "not a folder" in message and ".tmp" not in message

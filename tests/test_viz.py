@@ -342,7 +342,9 @@ def test_cli_graph_writes_the_format_asked(tmp_path, capsys):
     assert capsys.readouterr().out.strip() == str(tmp_path / "e.dot")
     src = (tmp_path / "e.dot").read_text()
     assert ">a</TD>" in src and "tanh" in src
-    assert main(["graph", "--expr", "a*b", "--collapse", "layer", "-o", str(tmp_path / "x")]) == 2
+    with pytest.raises(SystemExit) as exc:  # --collapse without --model: a usage error
+        main(["graph", "--expr", "a*b", "--collapse", "layer", "-o", str(tmp_path / "x")])
+    assert exc.value.code == 2
     assert main(["graph", "--model", "-o", str(tmp_path / "m.txt")]) == 0
     assert (tmp_path / "m.txt").read_text().rstrip().endswith("out v405")
 

@@ -134,7 +134,7 @@ def _model_graph() -> tuple[Value, Any]:
 def add_graph_command(sub: Any) -> None:
     """Register ``graph`` on the CLI's subparsers."""
     p = sub.add_parser("graph", help="draw an expression or the demo model's graph to a file",
-                       description=__doc__.split("\n\n")[0])
+                       description=__doc__.split("\n\n")[0].replace("``", ""))
     what = p.add_mutually_exclusive_group()
     what.add_argument("--expr", default="(a*b + c).tanh()",
                       help="expression over named variables, e.g. \"(a*b + c).tanh()\" (the default)")
@@ -142,36 +142,44 @@ def add_graph_command(sub: Any) -> None:
                       help="the demo model's one-sample graph: MLP(2, [16, 16, 1])")
     p.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
                    help="variable values, e.g. --set a=2 b=-3 (others get micrograd's README values)")
-    p.add_argument("-o", "--output", default="graph", help="file to write (default graph.<format>)")
+    p.add_argument("-o", "--output", default="graph", metavar="FILE",
+                   help="file to write; the format's extension is added if missing (default: %(default)s)")
     p.add_argument("-f", "--format", choices=("svg", "png", "pdf", "dot", "txt"), default=None,
-                   help="svg (default), png, pdf, dot (DOT source) or txt (the text view)")
-    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR")
+                   help="dot is the DOT source, txt the text view (default: from --output's extension, else svg)")
+    p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
+                   help="left to right or top to bottom (default: %(default)s)")
     p.add_argument("--collapse", choices=("neuron", "layer"), default=None,
                    help="with --model: one node per neuron or per layer")
     p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
-    p.add_argument("--color", choices=("role", "grad", "none"), default="role")
+    p.add_argument("--color", choices=("role", "grad", "none"), default="role",
+                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, or none "
+                        "(default: %(default)s)")
     p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
-    p.set_defaults(run=_graph)
+    p.set_defaults(run=lambda args: _graph(args, p))
 
 
-def _graph(args: argparse.Namespace) -> int:
+def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from autograd_lite.viz import RenderError, draw_dot, format_graph
     from autograd_lite.viz.dot import GraphTooLarge
 
     options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
-    try:
-        if args.model:
-            root, model = _model_graph()
-            options["params"] = model
-            if args.collapse:
-                options.update(collapse=model, level=args.collapse)
-        else:
-            if args.collapse:
-                print("graph: --collapse needs --model", file=sys.stderr)
-                return 2
+    # Building the graph only reads the arguments: what fails there is bad input, a usage error (exit 2).
+    if args.model:
+        root, model = _model_graph()
+        options["params"] = model
+        if args.collapse:
+            options.update(collapse=model, level=args.collapse)
+    else:
+        if args.collapse:
+            parser.error("--collapse needs --model")
+        try:
             root = parse_expression(args.expr, _parse_settings(args.set))
             if not args.no_backward:
                 root.backward()
+        except (ValueError, ArithmeticError) as e:
+            parser.error(str(e) if str(e).startswith("--") else f"--expr {args.expr!r}: {e}")
+    # Writing the file depends on the machine too (Graphviz, the disk): those failures exit 1.
+    try:
         fmt = args.format
         if fmt == "txt" or (fmt is None and args.output.endswith(".txt")):
             path = args.output if args.output.endswith(".txt") else args.output + ".txt"
@@ -179,7 +187,9 @@ def _graph(args: argparse.Namespace) -> int:
                 f.write(format_graph(root) + "\n")
         else:
             path = draw_dot(root, **options).render(args.output, format=fmt)
-    except (ValueError, RenderError, GraphTooLarge, ArithmeticError) as e:
+    except GraphTooLarge as e:
+        parser.error(str(e))
+    except (ValueError, RenderError, OSError) as e:
         print(f"graph: {e}", file=sys.stderr)
         return 1
     print(path)
