@@ -416,3 +416,12 @@ def test_animation_without_a_renderer_shows_the_steps_as_text(no_renderer):
     assert anim.log[0] == "v5 = mul v4 2: grad 1 (the root)" and anim.log[-1] == "v0 (a): grad -0.94"
     with pytest.raises(RenderError):
         anim.frame(0)
+
+
+def test_fontconfig_noise_is_held_back_and_other_stderr_passed_on(capfd):
+    # The Graphviz bundled in pygraphviz writes these from C, to descriptor 2, on every render.
+    with render_module._without_fontconfig_noise():
+        os.write(2, b'Fontconfig warning: "/etc/fonts/conf.d/05-reset-dirs.conf", line 6: unknown element\n')
+        os.write(2, b"a real problem\n")
+    err = capfd.readouterr().err
+    assert "a real problem" in err and "Fontconfig" not in err

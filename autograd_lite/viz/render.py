@@ -7,10 +7,13 @@ is enough).  Both are imported or run only when a picture is asked for.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import subprocess
-from typing import Any
+import sys
+import tempfile
+from typing import Any, Iterator
 
 from autograd_lite.engine import Value
 from autograd_lite.viz.dot import to_dot
@@ -142,8 +145,41 @@ def _render(source: str, format: str) -> bytes:
     else:
         try:
             graph = pygraphviz.AGraph(string=source)
-            return graph.draw(format=format, prog="dot")
+            with _without_fontconfig_noise():
+                return graph.draw(format=format, prog="dot")
         except Exception as e:  # noqa: BLE001 - reported below with the fixes
             tried.append(f"pygraphviz failed: {e}")
     raise RenderError(f"cannot render the graph as {format}: " + "; ".join(tried)
                       + ".\nFixes:\n" + _FIXES)
+
+
+_FONTCONFIG_NOISE = ("Fontconfig warning:", "Fontconfig error:")
+
+
+@contextlib.contextmanager
+def _without_fontconfig_noise() -> Iterator[None]:
+    """Hold back the Fontconfig lines that the Graphviz inside pygraphviz writes to stderr.
+
+    The fontconfig bundled in pygraphviz's wheel warns about every system
+    config file newer than itself ("unknown element reset-dirs"), straight
+    to file descriptor 2 from C, on every render; it says nothing about the
+    drawing.  Everything else written to stderr meanwhile is passed on.
+    """
+    try:
+        sys.stderr.flush()
+        saved = os.dup(2)
+    except (OSError, ValueError):  # no usable descriptor 2: nothing to filter
+        yield
+        return
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            lines = held.read().decode(errors="replace").splitlines(keepends=True)
+            kept = "".join(line for line in lines if not line.startswith(_FONTCONFIG_NOISE))
+            if kept:
+                sys.stderr.write(kept)
