@@ -23,7 +23,7 @@ def test_history_from_an_object_with_attributes():
     history = SimpleNamespace(loss=[1.0, 0.4], val_loss=[1.1, 0.6], accuracy=[0.5, 0.9], wall_time=[0.5, 0.7])
     fig = plot_history(history)
     loss_ax, acc_ax = fig.axes
-    assert [line.get_label() for line in loss_ax.get_lines()] == ["train", "validation"]
+    assert [line.get_label() for line in loss_ax.get_lines()] == ["train", "held out"]
     assert list(acc_ax.get_lines()[0].get_ydata()) == [0.5, 0.9]
     assert "1.2 s" in fig._suptitle.get_text()
 

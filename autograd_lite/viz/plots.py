@@ -120,7 +120,7 @@ def plot_history(history: Any, ax: Any = None, *, title: str | None = None, xlab
     for a, (train, val, what) in zip(axes, panels):
         a.plot(range(1, len(train) + 1), train, marker="." if len(train) < 50 else None, label="train")
         if val is not None:
-            a.plot(range(1, len(val) + 1), val, marker="." if len(val) < 50 else None, label="validation")
+            a.plot(range(1, len(val) + 1), val, marker="." if len(val) < 50 else None, label="held out")
             a.legend()
         a.set_xlabel(xlabel)
         a.xaxis.set_major_locator(MaxNLocator(integer=True))  # no step 2.5
