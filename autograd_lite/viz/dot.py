@@ -73,14 +73,18 @@ def to_dot(
     ``rankdir``: "LR" (inputs on the left, default) or "TB" (inputs on top).
     ``derivatives``: print each op's local derivative d(out)/d(operand) on its
     edges.  ``color``: "role" (parameters blue, inputs and constants green, the
-    root orange, ops grey), "grad" (a heat map of |grad|, white where gradient
-    vanishes) or "none".  ``highlight``: mark NaN/inf values in red and, once a
+    root orange, ops grey), "grad" (a heat map of |grad|, one colour per decade
+    below the largest, white where gradient vanishes, drawn with its key) or
+    "none".  Unlabelled parameters are named as the model's
+    ``named_parameters()`` names them, when ``params`` or ``collapse`` has it.  ``highlight``: mark NaN/inf values in red and, once a
     backward pass has run (``root.grad != 0``), zero gradients in grey.
     ``params``: the parameters (an iterable of Values, or anything with a
     ``parameters()`` method) for role colors; ``collapse`` implies them.
     ``collapse``: an nn model (MLP, Layer or Neuron); with ``level="neuron"``
-    each Neuron is one node inside a cluster per Layer, with ``level="layer"``
-    each Layer is one node.  ``max_nodes``: raise GraphTooLarge rather than
+    each Neuron is one node inside a cluster per Layer, in model order (N1
+    first), and the connections into a layer are one edge from each input or
+    from the whole previous layer, labelled with their count (``×256``); with
+    ``level="layer"`` each Layer is one node.  ``max_nodes``: raise GraphTooLarge rather than
     emit a drawing Graphviz would take minutes on (None: no limit).
 
     >>> from autograd_lite import Value
