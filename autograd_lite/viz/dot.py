@@ -368,7 +368,7 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
         group = g.group_of.get(node)
         if group is None:
             lines.append(f"  o{i} -> v{i};")
-        locals_ = node_info(node).local_grads if derivatives else None
+        locals_: tuple[float, ...] = node_info(node).local_grads if derivatives else ()
         for k, p in enumerate(node.parents):
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
