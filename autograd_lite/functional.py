@@ -10,13 +10,14 @@ call on a function that closes over a model's parameters.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd_lite.engine import Value, _identity, _reverse_topological, _stored_locals, _value_locals, _vjp
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
-ArgNums = Union[int, Sequence[int]]
+ArgNums = int | Sequence[int]
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
@@ -119,6 +120,7 @@ def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:
     cut = [(v, v._a) for v in inputs]
     for v, _ in cut:
         v._a = None
+    zero: Value | float
     try:
         order = _reverse_topological(out)
         if nested:
@@ -135,7 +137,7 @@ def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
         raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     single = isinstance(argnums, int)
-    positions = (argnums,) if single else tuple(argnums)
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in positions:
         if isinstance(i, bool) or not isinstance(i, int) or i < 0:
             raise TypeError(f"argnums must hold non-negative ints, got {argnums!r}")

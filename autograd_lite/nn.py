@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Iterator, NamedTuple, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple
 
 from autograd_lite.engine import Value, _to_float, dot
 
@@ -188,7 +189,7 @@ class Module:
                 lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
             raise StateDictError(f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(lines))
         values = {}
-        for key, p in params.items():
+        for key in params:
             if key in state_dict:
                 values[key] = _checked_float(state_dict[key], key, name)
         for key, v in values.items():  # all checked: now copy

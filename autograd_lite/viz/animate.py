@@ -57,7 +57,7 @@ class BackwardAnimation:
 
         def fill(m: re.Match) -> str:
             step = int(m.group(2))
-            tag = m.group(1).replace(' data-step="%d"' % step, "")
+            tag = m.group(1).replace(f' data-step="{step}"', "")
             if step > k:
                 return f"{tag}>grad ?</text>"
             if step == k:
