@@ -29,15 +29,14 @@ from autograd_lite.engine import (
     sqrt,
     tanh,
 )
-from autograd_lite.engine import (
-    sum as sum,  # autograd_lite.sum, re-exported but kept out of __all__ (see below)
-)
+from autograd_lite.engine import abs as abs  # autograd_lite.abs, kept out of __all__ (see below)
+from autograd_lite.engine import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
 from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite.serialization import load, save
 
 __version__ = "0.1.0"
 
-# `sum` stays out of __all__ so `from autograd_lite import *` does not shadow the builtin.
+# `sum` and `abs` stay out of __all__ so `from autograd_lite import *` does not shadow the builtins.
 __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
