@@ -433,7 +433,7 @@ class Value:
         return (_new_value, (ancestors,), state)
 
     def __setstate__(self, state: tuple) -> None:
-        for name, value in zip(_SLOTS, state):
+        for name, value in zip(_SLOTS, state, strict=True):
             setattr(self, name, value)
 
     def __copy__(self) -> Value:

@@ -83,7 +83,7 @@ def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
 
     engine_file = sys.modules["autograd_lite.engine"].__file__
     counter = _InterruptAt(0, {engine_file})
-    for n, g in zip(nodes, before):
+    for n, g in zip(nodes, before, strict=True):
         n.grad = g
     sys.settrace(counter)
     try:
@@ -95,7 +95,7 @@ def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
     assert total > 50
     interrupted = completed = 0
     for k in range(1, total + 1):
-        for n, g in zip(nodes, before):
+        for n, g in zip(nodes, before, strict=True):
             n.grad = g
         sys.settrace(_InterruptAt(k, {engine_file}))
         try:
@@ -105,9 +105,9 @@ def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
             interrupted += 1
         finally:
             sys.settrace(None)
-        for n, b, a in zip(nodes, before, after):
+        for n, b, a in zip(nodes, before, after, strict=True):
             assert n.grad in (b, a), (k, n, b, a)
-        completed += all(n.grad == a for n, a in zip(nodes, after))
+        completed += all(n.grad == a for n, a in zip(nodes, after, strict=True))
     return interrupted, completed
 
 
@@ -398,7 +398,7 @@ def test_deep_graphs_copy_and_pickle_at_any_depth(how):
     y.backward()
     c = copy.deepcopy(y) if how == "deepcopy" else pickle.loads(pickle.dumps(y))
     assert _shape(c) == _shape(y)
-    assert all(a is not b for a, b in zip(_reverse_topological(c), _reverse_topological(y)))
+    assert all(a is not b for a, b in zip(_reverse_topological(c), _reverse_topological(y), strict=True))
     c.zero_grad()
     c.backward()
     y.zero_grad()
