@@ -6,11 +6,17 @@ caller words it: "nin", "SGD: momentum", "gradcheck: input 1") and shows what
 it got.  engine, nn, losses, optim and check call these instead of writing
 their own, so the same mistake gets the same exception everywhere.
 
-This is an internal module (its name starts with an underscore); its
-functions carry public names so the modules of this package can import them.
+The engine imports ``to_float`` and ``number_operand`` (as ``_constant``) as
+its own globals, so its hot paths, which test ``type(x) is float`` first, pay
+nothing for them.  This is an internal module (its name starts with an
+underscore); its functions carry public names so the package's modules can
+import them.
 
->>> count(3, "nin")
-3
+>>> to_float(3, "Value()"), number_operand(True, "+")
+(3.0, 1.0)
+>>> to_float("3", "Value()")
+Traceback (most recent call last):
+TypeError: Value() expects a real number (int, float, bool or a numeric scalar), got str
 >>> count(True, "nin")
 Traceback (most recent call last):
 TypeError: nin must be an int, got True
@@ -18,6 +24,7 @@ TypeError: nin must be an int, got True
 Traceback (most recent call last):
 ValueError: SGD: learning rate (lr) must be > 0 and finite, got -0.1
 """
+
 
 from __future__ import annotations
 
@@ -27,10 +34,53 @@ import operator
 from collections.abc import Collection
 from typing import Any
 
-__all__ = ["to_float", "real", "positive", "non_negative", "fraction", "count", "flag", "one_of", "shown"]
+__all__ = ["to_float", "number_operand", "real", "positive", "non_negative", "fraction", "count", "flag",
+           "one_of", "shown"]
 
-# Never numbers, although some of them convert with float(): "1.5" does.
-_NOT_NUMBERS = (str, bytes, bytearray, complex)
+_NOT_NUMBERS = (str, bytes, bytearray, complex, list, tuple, dict, set)
+
+
+def to_float(x: Any, what: str) -> float:
+    """x as a float, or TypeError naming ``what`` and x's type (strings, complex and Values are refused)."""
+    t = type(x)
+    if t is float:
+        return x  # type: ignore[no-any-return]
+    if t is int or t is bool:
+        return float(x)
+    value = _is_value(x)
+    if isinstance(x, (str, bytes, bytearray, complex)) or x is None or value:
+        hint = "; use v.data, or v.detach() for a new leaf" if value else ""
+        raise TypeError(f"{what} expects a real number (int, float, bool or a numeric scalar), "
+                        f"got {t.__name__}{hint}")
+    # numpy's complex scalars define __float__ (dropping the imaginary part): refused too
+    if not (hasattr(x, "__float__") or hasattr(x, "__index__")) or (
+            isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)):
+        raise TypeError(f"{what} expects a real number (int, float, bool or a numeric scalar), "
+                        f"got {t.__name__}")
+    return float(x)
+
+
+def number_operand(x: Any, symbol: str) -> float | None:
+    """A number operand of ``symbol`` as a float; None (the op returns NotImplemented) for unknown types."""
+    t = type(x)
+    if t is float:
+        return x  # type: ignore[no-any-return]
+    if t is int or t is bool:
+        return float(x)
+    if x is None or isinstance(x, _NOT_NUMBERS):
+        # Python's own message for `v * "x"` would blame the sequence, not the operand.
+        raise TypeError(f"unsupported operand for {symbol}: Value and {t.__name__} "
+                        f"(expected a Value or a real number)")
+    try:
+        return to_float(x, "")
+    except TypeError:
+        return None  # maybe the other type knows how to combine with a Value
+
+
+def _is_value(x: Any) -> bool:
+    from autograd_lite.engine import Value  # here: the engine imports this module
+
+    return type(x) is Value
 
 
 def shown(x: Any) -> str:
@@ -43,41 +93,9 @@ def shown(x: Any) -> str:
     return text if len(text) <= 40 else f"a {type(x).__name__}"
 
 
-def _is_value(x: Any) -> bool:
-    # By name, so this module need not import the engine (which imports this module).
-    t = type(x)
-    return t.__name__ == "Value" and t.__module__ == "autograd_lite.engine"
-
-
 def _is_complex_scalar(x: Any) -> bool:
     # numpy's complex scalars define __float__ (which drops the imaginary part)
     return isinstance(x, numbers.Complex) and not isinstance(x, numbers.Real)
-
-
-def to_float(x: Any, what: str) -> float:
-    """``x`` as a float, or TypeError naming ``what`` and ``x``'s type: the engine's converter.
-
-    Accepts what Python's arithmetic treats as a real number: int, float, bool
-    and numeric scalars such as numpy's, NaN and inf included (a Value may hold
-    them).  Refuses strings, bytes, complex numbers, None and Values.
-
-    >>> to_float(3, "Value()")
-    3.0
-    >>> to_float("3", "Value()")
-    Traceback (most recent call last):
-    TypeError: Value() expects a real number (int, float, bool or a numeric scalar), got str
-    """
-    t = type(x)
-    if t is float:
-        return x
-    if t is int or t is bool:
-        return float(x)
-    if x is None or isinstance(x, _NOT_NUMBERS) or _is_value(x) or _is_complex_scalar(x) \
-            or not (hasattr(x, "__float__") or hasattr(x, "__index__")):
-        hint = "; use v.data, or v.detach() for a new leaf" if _is_value(x) else ""
-        raise TypeError(f"{what} expects a real number (int, float, bool or a numeric scalar), "
-                        f"got {t.__name__}{hint}")
-    return float(x)
 
 
 def _number(x: Any, what: str) -> float:
