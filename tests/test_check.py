@@ -43,7 +43,8 @@ def test_gradgradcheck_sees_a_wrong_higher_order_rule():
 
 def test_numerical_grad_and_complex_step():
     assert numerical_grad(lambda x: x * x, [3.0]) == pytest.approx([6.0], rel=1e-9)
-    assert complex_step_grad(lambda x: x.tanh(), [0.5]) == pytest.approx([1.0 - __import__("math").tanh(0.5) ** 2], rel=1e-15)
+    assert complex_step_grad(lambda x: x.tanh(), [0.5]) == pytest.approx([1.0 - __import__("math").tanh(0.5) ** 2],
+                                                                          rel=1e-15)
     assert complex_step_grad(lambda x: Value(2.0), [0.5]) == [0.0]
     assert complex_step_check(lambda x, y: (x / y).log() + y.sqrt() + (x ** y), [2.0, 3.0])
     assert not complex_step_check(lambda x, y: _wrong(x, y), [0.5, 3.0], raise_exception=False)
@@ -74,7 +75,8 @@ def test_assert_gradients_match_in_two_lines():
 @pytest.mark.parametrize("check", [gradcheck, gradgradcheck, numerical_grad, complex_step_grad, complex_step_check])
 def test_a_bad_input_is_named_by_the_check_and_its_index(check):
     name = check.__name__
-    with pytest.raises(ValueError, match=f"^{name}: input 1 must be a real number, got 'a'$"):
+    # a str is a wrong type: TypeError (a ValueError before the one validation policy of issue #11)
+    with pytest.raises(TypeError, match=f"^{name}: input 1 must be a real number, got 'a'$"):
         check(lambda x, y: x * y, [1.0, "a"])
     with pytest.raises(TypeError, match=f"^{name}: input 0 must be a real number, got None$"):
         check(lambda x: x, [None])
