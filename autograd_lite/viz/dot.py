@@ -76,8 +76,9 @@ def to_dot(
     root orange, ops grey), "grad" (a heat map of |grad|, one colour per decade
     below the largest, white where gradient vanishes, drawn with its key) or
     "none".  Unlabelled parameters are named as the model's
-    ``named_parameters()`` names them, when ``params`` or ``collapse`` has it.  ``highlight``: mark NaN/inf values in red and, once a
-    backward pass has run (``root.grad != 0``), zero gradients in grey.
+    ``named_parameters()`` names them, when ``params`` or ``collapse`` has it.
+    ``highlight``: mark NaN/inf values in red and, once a backward pass has
+    run (``root.grad != 0``), zero gradients in grey.
     ``params``: the parameters (an iterable of Values, or anything with a
     ``parameters()`` method) for role colors; ``collapse`` implies them.
     ``collapse``: an nn model (MLP, Layer or Neuron); with ``level="neuron"``
