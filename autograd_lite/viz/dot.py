@@ -374,7 +374,7 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
             if group is None:
-                label = f' [label="{_num(locals_[k])}"]' if locals_ is not None else ""
+                label = f' [label="{_num(locals_[k])}"]' if derivatives else ""
                 lines.append(f"  {src} -> o{i}{label};")
             elif pg is not group:
                 key = (src, group.gid)
