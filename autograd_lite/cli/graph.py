@@ -13,7 +13,8 @@ import ast
 import math
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from autograd_lite.engine import Value
 from autograd_lite.files import write_file
@@ -134,18 +135,20 @@ def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](*args)
     if isinstance(node, ast.Call):
-        fname = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        func = node.func  # a Name or an Attribute: _children refused anything else
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         x = args[0]
         if fname == "abs":
             return abs(x)
         if type(x) is Value:
             return getattr(x, fname)()
         return getattr(Value(float(x)), fname)().data  # a constant subexpression stays a number
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         try:
             return float(node.value)
         except OverflowError:
             raise ValueError(f"--expr: a number of {len(str(node.value)):,} digits is too large for a float") from None
+    assert isinstance(node, ast.Name)  # _children let nothing else through
     return name(node.id)
 
 
@@ -183,8 +186,8 @@ def add_graph_command(sub: Any) -> None:
                    help="with --model: one node per neuron or per layer")
     p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
     p.add_argument("--color", choices=("role", "grad", "none"), default="role",
-                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, or none "
-                        "(default: %(default)s)")
+                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, "
+                        "or none (default: %(default)s)")
     p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
     p.set_defaults(run=lambda args: _graph(args, p))
 
@@ -195,7 +198,7 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     # Where and in which format, settled before any work: a mistake there is a usage error (exit 2).
     path, fmt = _output_target(args.output, args.format, parser)
-    notes = sys.stderr if path is None else sys.stdout   # with -o -, stdout holds the picture alone
+    notes = sys.stderr   # notes are diagnostics: stdout holds the picture (-o -) or the path written, alone
     options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
     model = None
     if args.model:

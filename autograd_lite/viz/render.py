@@ -14,7 +14,8 @@ import signal
 import subprocess
 import sys
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from autograd_lite.engine import Value
 from autograd_lite.files import write_file
