@@ -114,6 +114,11 @@ class Optimizer:
                              f"{sorted(self._hyperparameters())}, got {sorted(hyper)}")
         # Everything is checked before anything changes, so a bad file fails here,
         # not later inside step(): the hyperparameters by the constructor's own checks...
+        for k, v in hyper.items():
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 2 ** 1023:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} is an integer too large "
+                                     f"for a float")
         try:
             kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
             checked = type(self)(self.params, **kwargs)
