@@ -22,6 +22,7 @@ from autograd_lite.viz.dot import GraphTooLarge, printable_label
 _USAGE_ERRORS = {
     "3000-term product": ["graph", "-f", "txt", "--expr", "*".join(["a"] * 3000)],
     "1500 chained tanh": ["graph", "-f", "txt", "--expr", "a" + ".tanh()" * 1500],
+    "drawing 2401 factors": ["graph", "-f", "svg", "--expr", "*".join(["a"] * 2401)],
     "constant overflow": ["graph", "-f", "txt", "--expr", "a + 9**9**9"],
     "huge literal": ["graph", "-f", "txt", "--expr", "a + " + "9" * 400],
     "test size leaves no training set": ["train", "--test-size", "0.999"],
