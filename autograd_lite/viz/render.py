@@ -157,6 +157,9 @@ def _render(source: str, format: str) -> bytes:
         # stopped at the time limit (pygraphviz's draw() cannot be interrupted).
         done = _run_renderer([sys.executable, "-c", _PYGRAPHVIZ_CHILD, format], source)
         if done.returncode == 0 and done.stdout:
+            kept = _without_noise(done.stderr.decode(errors="replace"))
+            if kept.strip():
+                sys.stderr.write(kept + "\n")  # Graphviz's own warnings are the user's to see
             return done.stdout
         tried.append(f"pygraphviz failed: {_without_noise(done.stderr.decode(errors='replace')).strip()[-300:]}")
     raise RenderError(f"cannot render the graph as {format}: " + "; ".join(tried)
