@@ -381,12 +381,14 @@ class LRScheduler:
         if not isinstance(state_dict, dict) or set(state_dict) != {"base_lr", "last_epoch"}:
             raise ValueError(f"{name}.load_state_dict: expected a dict with 'base_lr' and 'last_epoch'")
         try:
-            base_lr = _positive(state_dict["base_lr"], "base_lr")
+            base_lr = positive(state_dict["base_lr"], "base_lr")
         except (TypeError, ValueError, OverflowError) as e:
             kind = TypeError if isinstance(e, TypeError) else ValueError
             raise kind(f"{name}.load_state_dict: {e}") from None
         epoch = state_dict["last_epoch"]
-        if isinstance(epoch, bool) or not isinstance(epoch, int) or not -1 <= epoch < 2 ** 53:
+        if isinstance(epoch, bool) or not isinstance(epoch, int):
+            raise TypeError(f"{name}.load_state_dict: last_epoch must be an int, got {type(epoch).__name__}")
+        if not -1 <= epoch < 2 ** 53:
             raise ValueError(f"{name}.load_state_dict: last_epoch must be an int >= -1, got {epoch!r}")
         self.base_lr, self.last_epoch = base_lr, epoch
         self.optimizer.lr = self.lr_at(self.last_epoch)
