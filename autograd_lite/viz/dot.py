@@ -569,8 +569,8 @@ def printable_label(text: str, *, newlines: bool = True) -> str:
 
     >>> printable_label("a\\x1b[31mb")
     'a\\\\x1b[31mb'
-    >>> printable_label("x" * 300)[-22:]
-    '… (300 characters)'
+    >>> printable_label("x" * 300)[-20:]
+    'xx… (300 characters)'
     """
     if len(text) > MAX_LABEL:
         text = text[:MAX_LABEL] + f"… ({len(text):,} characters)"
