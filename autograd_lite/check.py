@@ -305,6 +305,7 @@ _COMPLEX_RULES: dict[str, Callable[[Value, list[Any]], complex]] = {
     "sum": lambda n, z: complex(n.data, sum(complex(zi).imag for zi in z)),  # linear: the imaginary parts add
     "dot": _dot,
     "id": lambda n, z: z[0],
+    "mask": lambda n, z: 0j,  # the zero a derivative rule picks at a singular point
 }
 
 

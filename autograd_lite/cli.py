@@ -290,7 +290,7 @@ def _make_optimizer(args: argparse.Namespace, model: Any) -> Any:
 
 def _engine_demo(args: argparse.Namespace) -> int:
     from autograd_lite import Value, grad
-    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.engine import reverse_topological
 
     print("autograd_lite engine demo: micrograd's example expression, differentiated\n")
     a = Value(-4.0, label="a")
@@ -308,7 +308,7 @@ def _engine_demo(args: argparse.Namespace) -> int:
     g.backward()
     print(f"g = {g.data:.4f}          (forward pass)")
     print(f"dg/da = {a.grad:.4f}    dg/db = {b.grad:.4f}   (backward pass)")
-    print(f"the same graph as micrograd's README, {len(_reverse_topological(g))} nodes\n")
+    print(f"the same graph as micrograd's README, {len(reverse_topological(g))} nodes\n")
 
     x = Value(0.0)
     for _ in range(100_000):

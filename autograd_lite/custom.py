@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from autograd_lite.engine import _DERIVATIVES, Value, _node, _to_float, node_info
+from autograd_lite.engine import Value, record, register_rule, rule_ops, to_float
 
 __all__ = ["Primitive", "primitive"]
 
@@ -45,7 +45,7 @@ class Primitive:
             raise TypeError(f"primitive: forward must be callable, got {type(forward).__name__}")
         if type(name) is not str or not name:
             raise TypeError(f"primitive: name must be a non-empty str, got {name!r}")
-        if name in _DERIVATIVES and name not in _PRIMITIVES:
+        if name in rule_ops() and name not in _PRIMITIVES:
             raise ValueError(f"primitive: {name!r} is a built-in op of the engine; choose another name")
         self.name = name
         self.forward = forward
@@ -54,7 +54,7 @@ class Primitive:
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(forward, "__doc__", None)
         _PRIMITIVES[name] = self  # redefining a custom op (say, in a notebook) replaces it
-        _DERIVATIVES[name] = self._value_rule
+        register_rule(name, ())  # the name is taken now; defpartials gives the rule
 
     def defpartials(self, *partials: Callable[..., Any]) -> Primitive:
         """Set d(output)/d(argument i) for each argument, in order; returns the primitive.
@@ -66,6 +66,7 @@ class Primitive:
             if d is not None and not callable(d):
                 raise TypeError(f"{self.name}.defpartials: expected callables or None, got {type(d).__name__}")
         self.partials = tuple(partials)
+        register_rule(self.name, self.partials)  # the same partials serve every higher order
         return self
 
     def __call__(self, *args: Any) -> Any:
@@ -75,25 +76,20 @@ class Primitive:
         if len(args) != len(partials):
             raise TypeError(f"{self.name}() takes {len(partials)} arguments ({len(partials)} partials "
                             f"were defined), got {len(args)}")
-        xs = [a.data if type(a) is Value else _to_float(a, f"{self.name}()") for a in args]
-        out = _to_float(self.forward(*xs), f"{self.name}: the forward's result")
+        xs = [a.data if type(a) is Value else to_float(a, f"{self.name}()") for a in args]
+        out = to_float(self.forward(*xs), f"{self.name}: the forward's result")
         which = [i for i, a in enumerate(args) if type(a) is Value]
         if not which:
             return out
         for i in which:
             if partials[i] is None:
                 raise TypeError(f"{self.name}: argument {i} is not differentiable, but a Value was passed")
-        locals_ = tuple(_to_float(partials[i](*xs), f"{self.name}: partial {i}") for i in which)
+        locals_ = tuple(to_float(partials[i](*xs), f"{self.name}: partial {i}") for i in which)
         # An n-ary node: the parents and their local derivatives, and every argument
         # (numbers as the floats the forward saw), which node_info reports as the
         # operands and the higher-order rule calls the partials on.
         operands = tuple(a if type(a) is Value else x for a, x in zip(args, xs))
-        return _node(out, self.name, tuple(args[i] for i in which), locals_, operands)
-
-    def _value_rule(self, node: Value) -> tuple:
-        # The local derivatives as Values: the same partials, called on the recorded arguments.
-        args = node_info(node).operands
-        return tuple(self.partials[i](*args) for i, a in enumerate(args) if type(a) is Value)
+        return record(out, self.name, tuple(args[i] for i in which), locals_, operands)
 
     def _complex_rule(self, node: Value, args: list[Any]) -> complex:
         # args: the recorded arguments, each Value replaced by its complex value.

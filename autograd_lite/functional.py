@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence, Union
 
-from autograd_lite.engine import Value, _identity, gradients
+from autograd_lite.engine import Value, argument_slot, gradients
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
@@ -45,7 +45,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             x = args[i]
             # A fresh node per argument: partial derivatives hold the other arguments
             # fixed, and the traversal can stop here instead of entering an outer graph.
-            v = _identity(x) if type(x) is Value else Value(x)
+            v = argument_slot(x) if type(x) is Value else Value(x)
             args[i] = v
             inputs.append(v)
         out = _traced(f, args)

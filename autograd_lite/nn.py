@@ -24,7 +24,7 @@ import math
 import random
 from typing import Any, Callable, Iterator, NamedTuple, Sequence
 
-from autograd_lite.engine import Value, _to_float, dot
+from autograd_lite.engine import Value, dot, to_float
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "StateDictError", "ACTIVATIONS", "INITS"]
 
@@ -308,7 +308,7 @@ def _raise_if_bad_input(owner: str, x: Any) -> None:
         if type(xi) is Value:
             continue
         try:
-            _to_float(xi, "")
+            to_float(xi, "")
         except TypeError:
             hint = "; pass one sample at a time: [model(x) for x in X]" if isinstance(xi, (list, tuple)) else ""
             raise TypeError(f"{owner} input {i}: expects a real number or a Value, got {type(xi).__name__}"

@@ -28,7 +28,7 @@ import time
 import tracemalloc
 
 from autograd_lite import Value
-from autograd_lite.engine import _reverse_topological
+from autograd_lite.engine import reverse_topological
 
 STEP = 1.0000001
 SHIFT = 0.5
@@ -158,7 +158,7 @@ def where_the_time_goes(n: int, rounds: int) -> dict:
                 for _ in range(n):
                     x = x * STEP + SHIFT
                 t1 = time.perf_counter()
-                _reverse_topological(x)
+                reverse_topological(x)
                 t2 = time.perf_counter()
                 x.backward()
                 t3 = time.perf_counter()

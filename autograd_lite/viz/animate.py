@@ -18,7 +18,7 @@ import os
 import re
 from typing import Any
 
-from autograd_lite.engine import Value, _reverse_topological, gradients
+from autograd_lite.engine import Value, reverse_topological, gradients
 from autograd_lite.viz.dot import _num, _topological, to_dot
 from autograd_lite.viz.render import _HINT, RenderError, _render
 from autograd_lite.viz.text import _equation
@@ -154,7 +154,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
     # The layout is drawn once, with the final gradients: marking zero gradients
     # would show them in every frame, before the backward pass reaches them.
     options.setdefault("highlight", False)
-    backward_order = _reverse_topological(root)  # the order backward() walks
+    backward_order = reverse_topological(root)  # the order backward() walks
     grads = gradients(root)
     ids = {node: i for i, node in enumerate(_topological(root))}
     steps = [ids[node] for node in backward_order]
