@@ -91,8 +91,8 @@ class Primitive:
         operands = tuple(a if type(a) is Value else x for a, x in zip(args, xs))
         return record(out, self.name, tuple(args[i] for i in which), locals_, operands)
 
-    def _complex_rule(self, node: Value, args: list[Any]) -> complex:
-        # args: the recorded arguments, each Value replaced by its complex value.
+    def complex_value(self, args: list[Any]) -> complex:
+        """The forward on the recorded arguments with each Value replaced by a complex number (complex step)."""
         f = self.complex_forward or self.forward
         try:
             return complex(f(*args))
@@ -102,6 +102,16 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name!r}>"
+
+
+def lookup(name: str) -> Primitive | None:
+    """The custom primitive recording ``node.op == name``, or None (a built-in op or an unknown name)."""
+    return _PRIMITIVES.get(name)
+
+
+def names() -> frozenset[str]:
+    """The names of every custom primitive defined so far."""
+    return frozenset(_PRIMITIVES)
 
 
 def primitive(forward: Callable[..., float] | None = None, *partials: Callable[..., Any], name: str | None = None,

@@ -791,13 +791,13 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite
         return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
     # A number among the items: keep every item, in order, in _b for node_info.
     operands: list = list(parents)
-    for v in (v, *items):
-        if type(v) is Value:
-            parents.append(v)
-            operands.append(v)
-            total += v.data
+    for item in (v, *items):
+        if type(item) is Value:
+            parents.append(item)
+            operands.append(item)
+            total += item.data
         else:
-            c = to_float(v, "sum()")
+            c = to_float(item, "sum()")
             operands.append(c)
             total += c
     return _node(total, "sum", tuple(parents), (1.0,) * len(parents), tuple(operands))

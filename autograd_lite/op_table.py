@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Callable
 
 import autograd_lite as al
-from autograd_lite.check import _csigmoid, _csoftplus  # the complex kernels the complex step uses
+from autograd_lite.check import csigmoid, csoftplus  # the complex kernels the complex step uses
 
 __all__ = ["Domain", "OpInfo", "OPS"]
 
@@ -132,7 +132,7 @@ OPS: dict[str, OpInfo] = _rows(
            torch=lambda torch, t: torch.sqrt(t), edges=((0.0,),)),
     OpInfo("tanh", "tanh", al.tanh, math.tanh, cmath.tanh, (_R,), _SMOOTH_POINTS,
            torch=lambda torch, t: torch.tanh(t)),
-    OpInfo("sigmoid", "sigmoid", al.sigmoid, lambda x: 1.0 / (1.0 + math.exp(-x)), _csigmoid, (_R,),
+    OpInfo("sigmoid", "sigmoid", al.sigmoid, lambda x: 1.0 / (1.0 + math.exp(-x)), csigmoid, (_R,),
            _SMOOTH_POINTS, torch=lambda torch, t: torch.sigmoid(t)),
     OpInfo("relu", "relu", al.relu, lambda x: max(x, 0.0), _piecewise_linear(0.0, 1.0), (_R,),
            _UNARY_POINTS, kinks=(0.0,), kink_grads=(0.0,), analytic=False,
@@ -140,7 +140,7 @@ OPS: dict[str, OpInfo] = _rows(
     OpInfo("leaky_relu", "leaky_relu", lambda x: al.leaky_relu(x, 0.1), lambda x: x if x > 0 else 0.1 * x,
            _piecewise_linear(0.1, 1.0), (_R,), _UNARY_POINTS, kinks=(0.0,), kink_grads=(0.1,),
            analytic=False, torch=lambda torch, t: torch.nn.functional.leaky_relu(t, 0.1), edges=((0.0,),)),
-    OpInfo("softplus", "softplus", al.softplus, lambda x: math.log1p(math.exp(x)), _csoftplus, (_R,),
+    OpInfo("softplus", "softplus", al.softplus, lambda x: math.log1p(math.exp(x)), csoftplus, (_R,),
            _SMOOTH_POINTS, torch=lambda torch, t: torch.nn.functional.softplus(t)),
     OpInfo("sin", "sin", al.sin, math.sin, cmath.sin, (_R,), ((-2.0,), (0.0,), (0.5,), (3.0,)),
            torch=lambda torch, t: torch.sin(t)),

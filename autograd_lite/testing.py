@@ -32,7 +32,7 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("autograd_lite.testing needs hypothesis: pip install 'autograd_lite[check]'") from e
 
 import autograd_lite as al
-from autograd_lite.check import _backward_grads, _compare, _float_differences, complex_step_check, gradcheck, gradgradcheck
+from autograd_lite.check import backward_grads, compare_gradients, float_differences, complex_step_check, gradcheck, gradgradcheck
 from autograd_lite.op_table import OPS, Domain, OpInfo
 
 __all__ = ["values", "programs", "expressions", "mlps", "Program", "MLP", "assert_gradients_match"]
@@ -251,8 +251,8 @@ def assert_gradients_match(f: Callable[..., Any], inputs: Sequence[float], *, re
     if reference is None:
         gradcheck(f, xs, eps=eps, atol=atol, rtol=rtol)
     else:
-        _compare("assert_gradients_match", f, xs, [f"input {i}" for i in range(len(xs))],
-                 _backward_grads(f, xs), _float_differences(reference, xs, eps), atol, rtol, True)
+        compare_gradients("assert_gradients_match", f, xs, [f"input {i}" for i in range(len(xs))],
+                 backward_grads(f, xs), float_differences(reference, xs, eps), atol, rtol, True)
     if order >= 2:
         gradgradcheck(f, xs, eps=eps, atol=atol, rtol=rtol)
     if complex_step:

@@ -148,10 +148,10 @@ def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    from autograd_lite.train import _eval_mode
+    from autograd_lite.train import eval_mode
     from autograd_lite.viz import plot_decision_boundary, plot_history
 
-    with _eval_mode(model):  # dropout off while the grid is evaluated
+    with eval_mode(model):  # dropout off while the grid is evaluated
         fig = plot_decision_boundary(model, X, y, threshold=threshold)
     _save(plt, fig, os.path.join(out, "decision_boundary.png"))
     _save(plt, plot_history(history), os.path.join(out, "history.png"))
@@ -171,12 +171,12 @@ def _write_graph_of_one_sample(model: Any, x: list, target: Any, out: str, loss:
     source, for Graphviz users.
     """
     from autograd_lite.engine import Value
-    from autograd_lite.train import _eval_mode, _resolve_loss
+    from autograd_lite.train import eval_mode, resolve_loss
     from autograd_lite.viz import RenderError, draw_dot
 
-    loss_fn, _ = _resolve_loss(loss)
+    loss_fn, _ = resolve_loss(loss)
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]  # labelled leaves, for the drawing
-    with _eval_mode(model):
+    with eval_mode(model):
         root = loss_fn([model(inputs)], [target])
     root.label = "loss"
     model.zero_grad()

@@ -22,8 +22,8 @@ import time
 
 ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 # The tests that run against each mutant, fastest-to-fail first.  -x stops at the first failure.
-SUITE = ["tests/test_ops.py", "tests/test_properties.py", "tests/test_custom.py", "tests/test_check.py",
-         "tests/test_rules.py", "tests/test_ops_torch.py", "tests/test_singular_torch.py"]
+SUITE = ["tests/test_ops.py", "tests/test_singular_torch.py", "tests/test_rules.py", "tests/test_properties.py",
+         "tests/test_custom.py", "tests/test_check.py", "tests/test_ops_torch.py"]
 
 # name -> [(exact text in engine.py, replacement)]; every text must occur exactly once.
 MUTANTS: dict[str, list[tuple[str, str]]] = {
