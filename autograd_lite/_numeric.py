@@ -17,7 +17,7 @@ path pays no attribute lookup.
 from __future__ import annotations
 
 import math
-from typing import Callable
+from collections.abc import Callable
 
 __all__ = ["checked_div", "checked_pow", "checked_exp", "checked_log", "checked_sqrt", "checked_trig",
            "ieee_div", "ieee_pow", "ieee_log", "sigmoid", "softplus"]

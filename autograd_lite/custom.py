@@ -22,14 +22,15 @@ backward, nested grad, gradcheck, complex_step_check and drawings all see it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from autograd_lite.engine import Value, record, register_rule, rule_ops, to_float
 
 __all__ = ["Primitive", "primitive"]
 
 # name -> Primitive, for every custom op (the complex-step oracle looks them up here)
-_PRIMITIVES: dict[str, "Primitive"] = {}
+_PRIMITIVES: dict[str, Primitive] = {}
 
 
 class Primitive:

@@ -10,7 +10,8 @@ call on a function that closes over a model's parameters.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any, Union
 
 from autograd_lite.engine import Value, argument_slot, gradients
 
