@@ -36,9 +36,12 @@ def torch_derivative(f, xs, path):
 
 def our_derivative(f, xs, path):
     """The same derivative by nested al.grad, every argument differentiated at every level."""
+    def derivative(h, i):
+        return lambda *a: al.grad(h, argnums=tuple(range(len(a))))(*a)[i]
+
     fn = f
     for i in path:
-        fn = (lambda h, i: lambda *a: al.grad(h, argnums=tuple(range(len(a))))(*a)[i])(fn, i)
+        fn = derivative(fn, i)
     out = fn(*xs)
     return out.data if isinstance(out, Value) else out
 
