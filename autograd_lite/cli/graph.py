@@ -169,7 +169,7 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
 
     # Where and in which format, settled before any work: a mistake there is a usage error (exit 2).
     path, fmt = _output_target(args.output, args.format, parser)
-    notes = sys.stderr if path is None else sys.stdout   # with -o -, stdout holds the picture alone
+    notes = sys.stderr   # notes are diagnostics: stdout holds the picture (-o -) or the path written, alone
     options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
     model = None
     if args.model:
