@@ -40,7 +40,7 @@ def checked_pow(x: float, y: float) -> float:
     if x < 0.0 and y != math.floor(y) and math.isfinite(y):
         raise ValueError(f"pow: a negative base to a fractional power is complex ({x!r} ** {y!r})")
     try:
-        return x ** y
+        return float(x ** y)
     except OverflowError:
         raise OverflowError(f"pow: result too large for a float ({x!r} ** {y!r})") from None
 

@@ -133,9 +133,10 @@ def primitive(forward: Callable[..., float] | None = None, *partials: Callable[.
     """
     if forward is None:
         def decorate(f: Callable[..., float]) -> Primitive:
-            return primitive(f, *partials, name=name, complex_forward=complex_forward)
+            made: Primitive = primitive(f, *partials, name=name, complex_forward=complex_forward)
+            return made
         return decorate
-    name = name or getattr(forward, "__name__", "")
+    name = name or str(getattr(forward, "__name__", ""))
     if name == "<lambda>":
         raise TypeError("primitive: a lambda has no name; pass name=... (it is what node.op records)")
     p = Primitive(forward, name, complex_forward)

@@ -21,6 +21,7 @@ import os
 import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
+from types import FrameType
 from typing import Any, NamedTuple
 
 from autograd_lite._numeric import checked_div as _div
@@ -35,7 +36,7 @@ from autograd_lite._numeric import ieee_pow as _fpow
 from autograd_lite._numeric import sigmoid as _sigmoid
 from autograd_lite._numeric import softplus as _softplus
 from autograd_lite._validate import number_operand as _constant
-from autograd_lite._validate import to_float
+from autograd_lite._validate import to_float as to_float  # also the package's validator (nn, custom)
 
 __all__ = [
     "Value", "no_grad", "detect_anomaly", "is_grad_enabled",
@@ -352,13 +353,15 @@ class Value:
         c = other.data if type(other) is Value else _constant(other, "/")
         if c is None:
             return NotImplemented
-        return _divide(self, other if type(other) is Value else c, _div(self.data, c))
+        out: Value = _divide(self, other if type(other) is Value else c, _div(self.data, c))
+        return out
 
     def __rtruediv__(self, other: float) -> Value:  # other / self
         c = other if type(other) is float else _constant(other, "/")
         if c is None:
             return NotImplemented
-        return _divide(c, self, _div(c, self.data))
+        out: Value = _divide(c, self, _div(c, self.data))
+        return out
 
     def __pow__(self, other: Value | float, modulo: None = None) -> Value:
         if modulo is not None:
@@ -366,13 +369,15 @@ class Value:
         c = other.data if type(other) is Value else _constant(other, "**")
         if c is None:
             return NotImplemented
-        return _power(self, other if type(other) is Value else c, _pow(self.data, c))
+        out: Value = _power(self, other if type(other) is Value else c, _pow(self.data, c))
+        return out
 
     def __rpow__(self, other: float) -> Value:  # other ** self
         c = other if type(other) is float else _constant(other, "**")
         if c is None:
             return NotImplemented
-        return _power(c, self, _pow(c, self.data))
+        out: Value = _power(c, self, _pow(c, self.data))
+        return out
 
     def __neg__(self) -> Value:
         out = -self.data
@@ -755,7 +760,7 @@ def node_info(v: Value) -> NodeInfo:
     return NodeInfo(op, (a,), (v._da,), (c, a) if op in _NUMBER_FIRST else (a, c))
 
 
-def _dot_operands(node: Value) -> tuple:
+def _dot_operands(node: Value) -> tuple[Value | float, ...]:
     """A dot node's operands (bias, w0, x0, w1, x1, ...), from how dot() recorded them."""
     kept = node._db
     if type(kept) is tuple:  # the mixed path kept every operand
@@ -795,7 +800,7 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite
     else:  # Values only: the operands are the parents
         return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
     # A number among the items: keep every item, in order, in _b for node_info.
-    operands: list = list(parents)
+    operands: list[Value | float] = list(parents)
     for item in (v, *items):
         if type(item) is Value:
             parents.append(item)
@@ -863,14 +868,14 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
 
 def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:
     """dot when some factors are numbers (a first layer's inputs, say); the same runs of parents."""
-    acc = bias.data if type(bias) is Value else bias  # dot() made a number bias a float
-    operands: list = [bias]  # bias, w0, x0, w1, x1, ...: the order of the sum
-    pair_w: list = []
-    pair_x: list = []
-    w_data: list = []
-    x_data: list = []
-    single: list = []  # a Value times a number
-    single_data: list = []  # that number
+    acc = bias.data if isinstance(bias, Value) else bias  # dot() made a number bias a float
+    operands: list[Value | float] = [bias]  # bias, w0, x0, w1, x1, ...: the order of the sum
+    pair_w: list[Value] = []
+    pair_x: list[Value] = []
+    w_data: list[float] = []
+    x_data: list[float] = []
+    single: list[Value] = []  # a Value times a number
+    single_data: list[float] = []  # that number
     for w, x in zip(ws, xs):
         if type(w) is Value:
             wd = w.data
@@ -902,11 +907,12 @@ def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: V
         locals_.append(1.0)
     return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w), tuple(operands))
 
-def _dot_partners(node: Value) -> tuple:
+def _dot_partners(node: Value) -> tuple[Any, ...]:
     """Each parent's partner in a dot node: the other Value of its pair, else its number."""
     k = node._b
     parents = node._a
-    return parents[k:2 * k] + parents[:k] + node._da[2 * k:]
+    partners: tuple[Any, ...] = parents[k:2 * k] + parents[:k] + node._da[2 * k:]
+    return partners
 
 
 
@@ -921,7 +927,7 @@ def argument_slot(x: Value) -> Value:
 
 # -- the chain rule without .grad: for the functional API and the animation ------------
 
-def _stored_locals(node: Value) -> tuple:
+def _stored_locals(node: Value) -> tuple[float, ...]:
     """The float local derivatives recorded by the forward pass, aligned with parents."""
     da = node._da
     if type(da) is tuple:
@@ -934,7 +940,7 @@ def _value_locals(node: Value) -> tuple[Any, ...]:
     return local_derivatives(node, create_graph=True)
 
 
-def _vjp(order: list[Value], seed, locals_of: Callable[[Value], tuple]) -> dict:
+def _vjp(order: list[Value], seed: Any, locals_of: Callable[[Value], tuple[Any, ...]]) -> dict[Value, Any]:
     """Gradients of order[0] toward every node of ``order``, in a dict (no .grad is touched).
 
     With float locals and a float seed this is plain backpropagation; with
@@ -985,7 +991,7 @@ def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = Fa
 
 
 def _data(x: Any) -> float:
-    return x.data if type(x) is Value else x  # type: ignore[no-any-return]
+    return x.data if type(x) is Value else float(x)
 
 
 # -- module-level functions: work on Values and on plain numbers -------------------
@@ -1056,12 +1062,14 @@ class no_grad(ContextDecorator):
     ()
     """
 
-    def __new__(cls, func: Callable | None = None):
+    _saved: list[bool]  # the grad mode outside each nested `with`, restored on exit
+
+    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
         self = super().__new__(cls)
-        self._saved: list[bool] = []
+        self._saved = []
         return self(func) if func is not None else self  # bare @no_grad works too
 
-    def __init__(self, func: Callable | None = None) -> None:
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
         pass
 
     def __enter__(self) -> no_grad:
@@ -1071,7 +1079,7 @@ class no_grad(ContextDecorator):
         _refresh_fast()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _grad_enabled
         _grad_enabled = self._saved.pop()
         _refresh_fast()
@@ -1101,7 +1109,7 @@ class detect_anomaly(ContextDecorator):
         _refresh_fast()
         return self
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, *exc: object) -> None:
         global _anomaly_sites
         detect_anomaly._depth -= 1
         if detect_anomaly._depth == 0:
@@ -1112,7 +1120,7 @@ class detect_anomaly(ContextDecorator):
 def _creation_site() -> str:
     """file:line of the innermost caller outside this package."""
     here = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
         frame = frame.f_back
     if frame is None:
@@ -1129,4 +1137,4 @@ def _anomaly_in_backward(node: Value, parent_index: int, value: float) -> Floati
 
 
 def _compare_operand(x: Any) -> float | None:
-    return x.data if type(x) is Value else _constant(x, "comparison")  # type: ignore[no-any-return]
+    return x.data if type(x) is Value else _constant(x, "comparison")
