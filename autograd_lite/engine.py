@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from types import FrameType
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
@@ -353,15 +353,13 @@ class Value:
         c = other.data if type(other) is Value else _constant(other, "/")
         if c is None:
             return NotImplemented
-        out: Value = _divide(self, other if type(other) is Value else c, _div(self.data, c))
-        return out
+        return cast(Value, _divide(self, other if type(other) is Value else c, _div(self.data, c)))
 
     def __rtruediv__(self, other: float) -> Value:  # other / self
         c = other if type(other) is float else _constant(other, "/")
         if c is None:
             return NotImplemented
-        out: Value = _divide(c, self, _div(c, self.data))
-        return out
+        return cast(Value, _divide(c, self, _div(c, self.data)))
 
     def __pow__(self, other: Value | float, modulo: None = None) -> Value:
         if modulo is not None:
@@ -369,15 +367,13 @@ class Value:
         c = other.data if type(other) is Value else _constant(other, "**")
         if c is None:
             return NotImplemented
-        out: Value = _power(self, other if type(other) is Value else c, _pow(self.data, c))
-        return out
+        return cast(Value, _power(self, other if type(other) is Value else c, _pow(self.data, c)))
 
     def __rpow__(self, other: float) -> Value:  # other ** self
         c = other if type(other) is float else _constant(other, "**")
         if c is None:
             return NotImplemented
-        out: Value = _power(c, self, _pow(c, self.data))
-        return out
+        return cast(Value, _power(c, self, _pow(c, self.data)))
 
     def __neg__(self) -> Value:
         out = -self.data
@@ -675,11 +671,8 @@ def register_rule(op: str, partials: tuple[Callable[..., Any] | None, ...]) -> N
     >>> "triple" in rule_ops()
     True
     """
-    _RULES[op] = tuple(None if p is None else _without_out(p) for p in partials)
-
-
-def _without_out(partial: Callable[..., Any]) -> Callable[..., Any]:
-    return lambda *args: partial(*args[:-1])
+    # the engine calls partial(*operands, out); a registered partial takes the operands only
+    _RULES[op] = tuple(None if p is None else (lambda *a, p=p: p(*a[:-1])) for p in partials)
 
 
 def rule_ops() -> frozenset[str]:
