@@ -22,7 +22,7 @@ import sys
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from types import FrameType
-from typing import Any, NamedTuple, cast
+from typing import Any, NamedTuple, cast, final
 
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
@@ -138,6 +138,7 @@ def reverse_topological(root: Value) -> list[Value]:
 _EMIT = object()  # stack marker for reverse_topological
 
 
+@final  # subclassing is refused at run time too (see __init_subclass__)
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -775,7 +776,7 @@ def _dot_operands(node: Value) -> tuple[Value | float, ...]:
 
 # -- n-ary primitives: one node however many inputs -------------------------------
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite.sum, like torch.sum
+def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin on purpose: autograd_lite.sum, like torch.sum
     """The sum of many Values and numbers, as one node (not a chain of adds).
 
     >>> xs = [Value(1.0), Value(2.0), 3.0]
@@ -1014,7 +1015,7 @@ sin = _elementwise("sin", lambda x: _trig(math.sin, "sin", x))
 cos = _elementwise("cos", lambda x: _trig(math.cos, "cos", x))
 
 
-def abs(x: Any) -> Any:  # noqa: A001 - autograd_lite.abs, like torch.abs (the engine itself uses math.fabs)
+def abs(x: Any) -> Any:  # shadows the builtin on purpose: autograd_lite.abs, like torch.abs (the engine uses math.fabs)
     """abs(x): ``abs(v)`` for a Value (recorded in the graph; abs'(0) = 0); a float for a plain number."""
     if type(x) is Value:
         return x.__abs__()

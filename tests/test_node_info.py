@@ -9,12 +9,13 @@ import math
 from collections import Counter
 
 import pytest
-from cases import CASES
 
 import autograd_lite as al
 from autograd_lite import Value
 from autograd_lite.engine import NodeInfo, node_info
 from autograd_lite.op_table import OPS
+
+from cases import CASES
 
 
 def _fold_dot(b, *pairs):

@@ -9,12 +9,13 @@ Values (what nested grad differentiates), at every op-table point and edge.
 import math
 
 import pytest
-from cases import CASES
 
 import autograd_lite as al
 from autograd_lite import Value
 from autograd_lite.engine import local_derivatives, node_info
 from autograd_lite.op_table import OPS
+
+from cases import CASES
 
 POINTS = CASES + [(name, xs) for name, row in OPS.items() for xs in row.edges]
 

@@ -61,7 +61,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
          "                saved.append((node, node.grad))\n")],
     "higher order: the rules called with floats (constants, so second derivatives vanish)": [
-        ("    return local_derivatives(node, create_graph=True)", "    return local_derivatives(node, create_graph=False)")],
+        ("    return local_derivatives(node, create_graph=True)",
+         "    return local_derivatives(node, create_graph=False)")],
     "pow at 0: the rule's zero as a plain 0 (PyTorch's nan at higher orders lost)": [
         ("    return _masked(out * _logarithm(x)) if type(out) is Value else 0.0",
          "    return 0.0")],
