@@ -37,7 +37,7 @@ def checked_pow(x: float, y: float) -> float:
     """x ** y; ZeroDivisionError for 0 to a negative power, ValueError when the result is complex."""
     if x == 0.0 and y < 0.0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to a negative power ({y!r})")
-    if x < 0.0 and y != math.floor(y) and math.isfinite(y):
+    if x < 0.0 and math.isfinite(y) and y != math.floor(y):  # inf and NaN exponents: as Python's float pow
         raise ValueError(f"pow: a negative base to a fractional power is complex ({x!r} ** {y!r})")
     try:
         return float(x ** y)
