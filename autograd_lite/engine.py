@@ -50,26 +50,8 @@ _new = object.__new__
 _isfinite = math.isfinite
 _tanh = math.tanh
 
-# Modes are per thread, as PyTorch's grad mode is: one thread inside no_grad must
-# not stop another from recording.  `_fast` is the one flag the hot path reads: a
-# module global (a thread-local read would cost every op), True while no thread
-# has grad mode off or anomaly mode on.  When it is False, _node reads the
-# calling thread's own modes.
-
-
-class _Modes(threading.local):
-    grad_enabled = True  # class attributes: every thread starts with the defaults
-    anomaly_sites: dict[Value, str] | None = None  # node -> where it was created, while detect_anomaly is on
-    anomaly_pruned_at = 0  # len(anomaly_sites) after its last pruning (see _prune_sites)
-
-    def __init__(self) -> None:
-        # (context manager, what its __enter__ replaced): exits must mirror enters
-        self.stack: list[tuple[object, object]] = []
-
-
-_modes = _Modes()
-_unusual_threads = 0  # threads whose modes are not the defaults
-_modes_lock = threading.Lock()
+# `_fast` is the one flag the hot path (_node) reads: True while no thread has grad
+# mode off or anomaly mode on (see the modes, at the end).
 _fast = True
 
 # op -> its derivative rule: one partial per operand (None for a number operand that
@@ -1151,6 +1133,28 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
 
 
 # -- modes: no_grad and detect_anomaly ----------------------------------------------
+
+# Modes are per thread, as PyTorch's grad mode is: one thread inside no_grad must
+# not stop another from recording.  `_fast` is the one flag the hot path reads: a
+# module global (a thread-local read would cost every op), True while no thread
+# has grad mode off or anomaly mode on.  When it is False, _node reads the
+# calling thread's own modes.
+
+
+class _Modes(threading.local):
+    grad_enabled = True  # class attributes: every thread starts with the defaults
+    anomaly_sites: dict[Value, str] | None = None  # node -> where it was created, while detect_anomaly is on
+    anomaly_pruned_at = 0  # len(anomaly_sites) after its last pruning (see _prune_sites)
+
+    def __init__(self) -> None:
+        # (context manager, what its __enter__ replaced): exits must mirror enters
+        self.stack: list[tuple[object, object]] = []
+
+
+_modes = _Modes()
+_unusual_threads = 0  # threads whose modes are not the defaults
+_modes_lock = threading.Lock()
+
 
 def is_grad_enabled() -> bool:
     """True unless this thread is inside ``no_grad()``."""
