@@ -5,12 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_lite.engine import Value, node_info
-from autograd_lite.viz.dot import (
-    format_number,
-    number_operand,
-    parameter_names,
-    topological_order,
-)
+from autograd_lite.viz.dot import format_number, number_operand, parameter_names, printable_label, topological_order
 
 __all__ = ["format_graph"]
 
@@ -41,7 +36,7 @@ def format_graph(root: Value, *, grads: bool = True, params: Any = None) -> str:
     rows: list[tuple[str, ...]] = []  # (equation, data, grad, comment); a wrapped equation's rest has only the first
     for i, node in enumerate(order):
         grad = f"grad={format_number(node.grad)}" if grads else ""
-        name = node.label or names.get(node, "")
+        name = printable_label(node.label or names.get(node, ""), newlines=False)  # one line per op
         note = f"# {name}" if name else ""
         if not node.op:
             rows.append((f"in  v{i}", f"data={format_number(node.data)}", grad, note))
