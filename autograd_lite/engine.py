@@ -285,13 +285,17 @@ class Value:
         """``f"{loss:.4f}"`` formats ``data``; an empty spec gives the repr, as ``str(v)``."""
         return format(self.data, spec) if spec else repr(self)
 
+    # float(v), math.exp(v), int(v) and round(v) would hand back a plain number and
+    # silently drop the gradient, so they stay errors; these say why and what to write.
+
     def __float__(self) -> float:
-        # float(v) and math.exp(v) would hand back a plain number and silently drop the
-        # gradient, so they stay errors; this one says why and what to write instead.
-        raise TypeError(
-            "a Value cannot become a plain float here: float() and the math module would drop its "
-            "gradient without a word. Use the Value's own op (v.exp(), v.tanh(), or autograd_lite.exp(v)) "
-            "to stay in the graph, and v.item() or v.data when you want the number itself")
+        raise _plain_number_error("float() and the math module")
+
+    def __int__(self) -> int:
+        raise _plain_number_error("int()")
+
+    def __round__(self, ndigits: int | None = None) -> float:
+        raise _plain_number_error("round()")
 
     # -- micrograd's names: code written for micrograd and its lecture runs as is --
 
@@ -535,6 +539,13 @@ class Value:
 
 # micrograd's symbols for the ops it has; the rest keep their names (div and sub are
 # single nodes here, where micrograd builds them from * and **-1, or + and neg).
+def _plain_number_error(what: str) -> TypeError:
+    return TypeError(
+        f"a Value cannot become a plain number here: {what} would drop its gradient without a word. "
+        "Use the Value's own op (v.exp(), v.tanh(), or autograd_lite.exp(v)) to stay in the graph, "
+        "and v.item() or v.data when you want the number itself (round(v.item(), 2))")
+
+
 _MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**",
                   "rpow": "**", "neg": "-", "relu": "ReLU"}
 
