@@ -18,6 +18,7 @@ from autograd_lite import losses, nn, optim
 from autograd_lite.serialization import load, save
 from autograd_lite.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_lite.custom import primitive
+from autograd_lite.compiler import compile
 
 __version__ = "0.1.0"
 
@@ -26,5 +27,5 @@ __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
     "nn", "losses", "optim", "save", "load",
-    "gradcheck", "gradgradcheck", "GradcheckError", "primitive",
+    "gradcheck", "gradgradcheck", "GradcheckError", "primitive", "compile",
 ]
