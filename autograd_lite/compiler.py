@@ -604,32 +604,137 @@ def _python_source(prog: _Program) -> str:
             lines.append(_py_guard(g, body))
     root = prog.root
     lines.append(f"{body}_total += {_atom(root)}")
-    grads = [n for n in prog.nodes if n.needs_grad]
     if type(root) is _Node and root.needs_grad:
         lines.append(f"{body}if _grad:")
-        bind = body + ind
-        lines.append(f"{bind}g_{root.name} = _seed")
-        started = set(prog.params) | {root}
-        for n in reversed(grads):
-            g = f"g_{n.name}"
-            for parent, spec in n.contribs:
-                local = _py_local(n, spec)
-                if n.op == "relu" and spec == ("expr", 0):
-                    term = f"{g} if {_atom(n.operands[0])} > 0.0 else {g} * 0.0"
-                elif local is None:
-                    term = g
-                elif local == "-1.0":
-                    term = f"-{g}"
-                else:
-                    term = f"{g} * {local}"
-                target = f"g_{parent.name}"
-                if parent in started:
-                    lines.append(f"{bind}{target} += {term}")
-                else:
-                    started.add(parent)
-                    lines.append(f"{bind}{target} = {term}")
+        back, checked = _py_backward(prog)
+        lines += [body + ind + line for line in back]
+        if checked:
+            # skipped blocks are exact only when what they would have multiplied by zero is finite
+            lines.insert(lines.index(f"{ind}_total = 0.0"), f"{ind}_fin = 0.0 * sum(_P)")
+            lines.append(f"{ind}if _fin != 0.0:")
+            lines.append(f"{ind}{ind}raise FloatingPointError('a skipped zero gradient met a non-finite value')")
     lines.append(f"{ind}return _total, [{', '.join('g_' + n.name for n in prog.params)}], _failed")
     return "\n".join(lines) + "\n"
+
+
+class _Block:
+    """Backward code that runs only when a relu passes its gradient (x > 0): a dead unit's block is skipped."""
+
+    def __init__(self, parent: _Block | None, cond: str | None, dropped: str | None) -> None:
+        self.parent = parent
+        self.cond = cond          # the relu's input is > 0
+        self.dropped = dropped    # the gradient the relu would multiply by 0.0 when cond fails
+        self.items: list = []     # lines and nested _Blocks, in order
+        self.depth: int = 0 if parent is None else parent.depth + 1
+        self.values: set = set()  # node values used as local derivatives inside (checked finite when skipped)
+
+
+def _common(a: _Block, b: _Block) -> _Block:
+    while a.depth > b.depth:
+        a = a.parent  # type: ignore[assignment]
+    while b.depth > a.depth:
+        b = b.parent  # type: ignore[assignment]
+    while a is not b:
+        a, b = a.parent, b.parent  # type: ignore[assignment]
+    return a
+
+
+def _py_backward(prog: _Program) -> tuple[list, bool]:
+    """The per-sample backward: contributions in backward()'s order, dead relu units' blocks skipped.
+
+    A node whose only consumer is a relu gets its gradient only when the relu's
+    input is > 0; otherwise every term it would add is a zero (exactly, when
+    the factors are finite, which the generated code checks).  Its block, and
+    every node whose gradient comes only from inside it, is skipped then.
+    """
+    root = prog.root
+    params = set(prog.params)
+    consumers: dict = {}
+    for n in prog.nodes:
+        for parent, spec in n.contribs:
+            consumers.setdefault(parent, []).append((n, spec))
+    top = _Block(None, None, None)
+    block_of: dict = {root: top}
+    alias: dict = {root: "_seed"}
+    for n in reversed(prog.nodes):
+        if n is root or not n.needs_grad or n not in consumers:
+            continue
+        cs = consumers[n]
+        c, spec = cs[0]
+        if len(cs) == 1 and c.op == "relu" and spec == ("expr", 0) and n not in params:
+            parent = block_of[c]
+            b = _Block(parent, f"{n.name} > 0.0", alias.get(c, f"g_{c.name}"))
+            block_of[n] = b
+            alias[n] = alias.get(c, f"g_{c.name}")
+            continue
+        b = block_of[cs[0][0]]
+        for c, _ in cs[1:]:
+            b = _common(b, block_of[c])
+        block_of[n] = b
+    # which gradients need a 0.0 start: those with a contribution inside a block that may be skipped
+    init: list = []
+    for t, cs in consumers.items():
+        if t in alias or t in params:
+            continue
+        home = block_of.get(t, top)
+        if any(block_of[c] is not home for c, _ in cs):
+            init.append(t)
+    started = set(prog.params) | set(init)
+    for n in reversed(prog.nodes):
+        if n not in block_of or not n.needs_grad:
+            continue
+        b = block_of[n]
+        if n in alias and b.cond is not None and b is not top and b not in b.parent.items:
+            b.parent.items.append(b)  # here: after the lines that compute the relu's gradient
+        g = alias.get(n, f"g_{n.name}")
+        if b.cond is not None:
+            used = [o.name for o in n.operands if type(o) is _Node and o not in params]
+            blk: _Block | None = b
+            while blk is not None and blk.cond is not None:
+                blk.values.update(used)
+                blk = blk.parent
+        for parent, spec in n.contribs:
+            if parent in alias:  # the relu's own term: its input's gradient is the relu's inside the block
+                continue
+            local = _py_local(n, spec)
+            if n.op == "relu" and spec == ("expr", 0):
+                term = f"{g} if {_atom(n.operands[0])} > 0.0 else {g} * 0.0"
+            elif local is None:
+                term = g
+            elif local == "-1.0":
+                term = f"-{g}"
+            else:
+                term = f"{g} * {local}"
+            target = f"g_{parent.name}"
+            if parent in started:
+                b.items.append(f"{target} += {term}")
+            else:
+                started.add(parent)
+                b.items.append(f"{target} = {term}")
+    out = [f"g_{t.name} = 0.0" for t in init]
+    checked = False
+    stack: list = [(top, 0, 0)]
+    while stack:
+        blk, i, depth = stack.pop()
+        if i == 0 and blk.cond is not None:
+            out.append("    " * (depth - 1) + f"if {blk.cond}:")
+        if i < len(blk.items):
+            item = blk.items[i]
+            stack.append((blk, i + 1, depth))
+            if isinstance(item, _Block):
+                stack.append((item, 0, depth + 1))
+            else:
+                out.append("    " * depth + item)
+            continue
+        if blk.cond is not None:
+            if not blk.items:
+                out.append("    " * depth + "pass")
+            checked = True
+            terms = [blk.dropped or "0.0"] + sorted(blk.values)
+            out.append("    " * (depth - 1) + "else:")
+            for k in range(0, len(terms), _CHUNK):
+                out.append("    " * depth + f"_fin += 0.0 * ({' + '.join(terms[k:k + _CHUNK])})")
+    return out, checked
 
 
 def _py_guard(g: _Guard, indent: str) -> str:
@@ -696,7 +801,7 @@ class CompiledFunction:
             raise ValueError(f"batch: reduce must be 'mean' or 'sum', got {reduce!r}")
         if not columns:
             raise TypeError("batch: give one column per argument of fn (a function of no arguments has no batch)")
-        cols = [_column(c, i) for i, c in enumerate(columns)]
+        cols = [_column(c, i, self.backend) for i, c in enumerate(columns)]
         n = len(cols[0])
         for i, c in enumerate(cols):
             if len(c) != n:
@@ -739,16 +844,15 @@ class CompiledFunction:
         anomaly = getattr(engine.detect_anomaly, "_depth", 0) > 0  # TEMPORARY: needs a public accessor
         if anomaly or self._eager_reason is not None or (not grad and not self._traces):
             return _reduce(self._eager(cols, range(n), seed, grad), n, reduce)
-        # group the samples by their static arguments (ints) and shapes: one trace each
-        first = [c[0] for c in cols]
+        # group the samples by their static arguments (ints): one trace each
+        first = [_plain(c[0]) for c in cols]
         statics = tuple(type(a) is int for a in first)
         key = _key(first, statics)
-        groups: dict = {}
-        if n == 1:
-            groups[key] = None
-        else:
+        groups: dict = {key: None}
+        if n > 1 and any(statics):
+            groups = {}
             for i in range(n):
-                k = _key([c[i] for c in cols], statics)
+                k = _key([_plain(c[i]) for c in cols], statics)
                 g = groups.get(k)
                 if g is None:
                     groups[k] = [i]
@@ -760,11 +864,11 @@ class CompiledFunction:
         pending_grads = []
         eager_rows: list = []
         for k, rows in groups.items():
-            sample = first if rows is None else [c[rows[0]] for c in cols]
+            sample = first if rows is None else [_plain(c[rows[0]]) for c in cols]
             trace = self._get_trace(sample, statics)
             if trace is None:  # fell back to eager
                 return _reduce(self._eager(cols, range(n), seed, grad), n, reduce)
-            sub = cols if rows is None else [[c[i] for i in rows] for c in cols]
+            sub = cols if rows is None else [_take(c, rows) for c in cols]
             m = n if rows is None else len(rows)
             traced_cols = [c for c, s in zip(sub, statics) if not s]
             try:
@@ -841,9 +945,23 @@ def _reduce(values: list, n: int, reduce: str) -> float:
     return total * (1.0 / n) if reduce == "mean" else total
 
 
-def _column(c: Any, i: int) -> list:
-    if hasattr(c, "tolist") and hasattr(c, "ndim"):  # a numpy array: plain floats, much faster to index
-        return c.tolist()
+def _plain(a: Any) -> Any:
+    """A sample's argument as Python numbers (a numpy row or scalar becomes a list or a float)."""
+    return a.tolist() if hasattr(a, "ndim") else a
+
+
+def _take(c: Any, rows: list) -> Any:
+    if hasattr(c, "ndim"):
+        return c[rows]
+    return [c[i] for i in rows]
+
+
+def _column(c: Any, i: int, backend: str) -> Any:
+    if hasattr(c, "tolist") and hasattr(c, "ndim"):
+        if c.ndim == 0:
+            raise TypeError(f"batch: column {i} must have one entry per sample, got a 0-d array")
+        # the python backend indexes plain floats much faster; numpy keeps its arrays
+        return c if backend == "numpy" and c.dtype.kind == "f" else c.tolist()
     if isinstance(c, (str, bytes)) or not hasattr(c, "__len__"):
         raise TypeError(f"batch: column {i} must be a sequence with one entry per sample, got {type(c).__name__}")
     return c if isinstance(c, list) else list(c)
