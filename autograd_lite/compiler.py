@@ -275,12 +275,16 @@ class _Recorder:
             setattr(cls, name, self._comparison(original, sym))
         member = cls.__dict__["data"]
         self.saved["data"] = member
+        from autograd_lite import custom
+        # the engine's ops read .data to compute; a custom primitive's call is refused by its op name instead
         engine_globals = engine.__dict__
+        custom_globals = custom.__dict__
         reads = self.data_reads
 
         def get(v: Value) -> float:
             frame = sys._getframe(1)
-            if frame.f_globals is not engine_globals:
+            g = frame.f_globals
+            if g is not engine_globals and g is not custom_globals:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 
@@ -562,7 +566,10 @@ def _py_local(child: _Node, spec: tuple) -> str | None:
     for i, expr in _py_locals(child.op, a, b, child.name, type(ops[0]) is _Node,
                               len(ops) > 1 and type(ops[1]) is _Node):
         if i == spec[1]:
-            return None if expr == "1.0" else expr
+            if expr == "1.0":
+                return None
+            return expr if re.fullmatch(r"-?[\w.]+", expr) or expr.startswith("(") and expr.endswith(")") \
+                and expr.count("(") == 1 else f"({expr})"
     raise AssertionError("unreachable: no local derivative for an operand")
 
 
@@ -654,6 +661,8 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
         for parent, spec in n.contribs:
             consumers.setdefault(parent, []).append((n, spec))
     top = _Block(None, None, None)
+    if root in params:  # fn returned a parameter itself
+        top.items.append(f"g_{root.name} += _seed")
     block_of: dict = {root: top}
     alias: dict = {root: "_seed"}
     for n in reversed(prog.nodes):
@@ -711,7 +720,7 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
             else:
                 started.add(parent)
                 b.items.append(f"{target} = {term}")
-    out = [f"g_{t.name} = 0.0" for t in init]
+    out = [f"g_{t.name} = 0.0" for t in init] or ([] if top.items else ["pass"])
     checked = False
     stack: list = [(top, 0, 0)]
     while stack:

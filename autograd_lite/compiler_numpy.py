@@ -282,12 +282,15 @@ def _numpy_source(prog: _Program) -> str:
                 emitted.add(g)
                 if g.kind == "dot":
                     m = len(g.x_nodes)
-                    L.append(f"{ind}_W{g.name} = _Parr[{g.w_idx!r}].reshape({len(g.members)}, {m})")
+                    k = len(g.members)
+                    # W transposed, gathered straight into (m, k) so the product reads it contiguously
+                    wt = [g.w_idx[r * m + c] for c in range(m) for r in range(k)]
+                    L.append(f"{ind}_W{g.name} = _Parr[{wt!r}].reshape({m}, {k})")
                     if type(g.b[0]) is float:
                         L.append(f"{ind}_B{g.name} = _np.array({g.b!r})")
                     else:
                         L.append(f"{ind}_B{g.name} = _Parr[{g.b!r}]")
-                    L.append(f"{ind}{g.name} = {g.source} @ _W{g.name}.T + _B{g.name}")
+                    L.append(f"{ind}{g.name} = {g.source} @ _W{g.name} + _B{g.name}")
                 else:
                     src = g.source.name
                     expr = _NP_FORWARD[g.kind].format(src, repr(g.slope))
@@ -326,7 +329,10 @@ def _numpy_source(prog: _Program) -> str:
     # -- backward --
     if type(root) is _Node and root.needs_grad:
         B = []
-        B.append(f"g_{root.name} = _np.full(_n, _seed)" if root.batched else f"g_{root.name} = _seed * _n")
+        if root in param_pos:
+            B.append(f"_G[{param_pos[root]}] += _seed * _n")
+        else:
+            B.append(f"g_{root.name} = _np.full(_n, _seed)" if root.batched else f"g_{root.name} = _seed * _n")
         started = {root}
         matrix_contribs: dict = {}   # group -> [expressions]
 
@@ -367,9 +373,9 @@ def _numpy_source(prog: _Program) -> str:
                     if any(x.needs_grad for x in g.x_nodes):
                         src_group = next((h for h in groups if h.name == g.source), None)
                         if src_group is not None:
-                            matrix_contribs.setdefault(src_group, []).append(f"({gm} @ {W})")
+                            matrix_contribs.setdefault(src_group, []).append(f"({gm} @ {W}.T)")
                         else:
-                            B.append(f"_gX{g.name} = {gm} @ {W}")
+                            B.append(f"_gX{g.name} = {gm} @ {W}.T")
                             for j, x in enumerate(g.x_nodes):
                                 if x.needs_grad:
                                     add(x, f"_gX{g.name}[:, {j}]", True)
