@@ -38,7 +38,7 @@ Floats and lists of floats are traced.
 >>> fast(3.0), w.grad                  # (2*3 - 1)**2 and 2*(2*3 - 1)*3
 (25.0, 30.0)
 >>> print(fast.source.splitlines()[0])
-def _kernel(_cols, _n, _P, _seed, _grad):
+def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):
 """
 
 from __future__ import annotations
@@ -254,6 +254,7 @@ class _Program(NamedTuple):
     root: Any             # _Node, or a float if the output does not depend on anything traced
     guards: list
     signature: tuple      # for comparing two traces
+    aux: list             # extra per-sample outputs (fit's model outputs): _Nodes or floats
 
 
 _COMPARE = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
@@ -334,7 +335,8 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
     return [s or f"arg{i}" for i, s in enumerate(names + [""] * (n - len(names)))]
 
 
-def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_names: list) -> _Program:
+def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_names: list,
+           aux: bool = False) -> _Program:
     """Run fn once on fresh leaves and turn the graph it builds into a _Program."""
     used: set = set()
 
@@ -376,6 +378,9 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
     state = random.getstate()
     with _Recorder() as rec:
         out = fn(*call_args)
+    extra: list = []
+    if aux:  # fn returns (value, [outputs...])
+        out, extra = out
     if random.getstate() != state:
         raise _Unsupported("fn draws random numbers (nn.Dropout in training mode?), so its graph changes per call")
     if rec.data_reads:
@@ -462,11 +467,16 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
 
     used_params.sort(key=lambda kn: kn[0])
     root = of[out]
+    aux_nodes = []
+    for v in extra:
+        if type(v) is Value and v not in of:
+            raise _Unsupported("an output the value does not depend on")
+        aux_nodes.append(of[v] if type(v) is Value else float(v))
     signature = tuple((n.op, tuple(o.name if type(o) is _Node else o for o in n.operands)) for n in nodes)
     signature += tuple((g.after, g.op, g.outcome, g.left if type(g.left) is float else g.left.name,
                         g.right if type(g.right) is float else g.right.name) for g in guards)
     return _Program(nodes, inputs, [n for _, n in used_params], [k for k, _ in used_params], root, guards,
-                    signature + ((root.name if type(root) is _Node else root),))
+                    signature + ((root.name if type(root) is _Node else root),), aux_nodes)
 
 
 _EMIT = object()
@@ -575,7 +585,7 @@ def _py_local(child: _Node, spec: tuple) -> str | None:
 
 def _python_source(prog: _Program) -> str:
     """The python backend: one function looping over samples, forward then backward per sample."""
-    lines = ["def _kernel(_cols, _n, _P, _seed, _grad):"]
+    lines = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
     ind = "    "
     if prog.params:
         names = ", ".join(n.name for n in prog.params)
@@ -611,6 +621,9 @@ def _python_source(prog: _Program) -> str:
             lines.append(_py_guard(g, body))
     root = prog.root
     lines.append(f"{body}_total += {_atom(root)}")
+    if prog.aux:
+        lines.append(f"{body}if _outs is not None:")
+        lines.append(f"{body}{ind}_outs.append((_i, ({''.join(_atom(a) + ', ' for a in prog.aux)})))")
     if type(root) is _Node and root.needs_grad:
         lines.append(f"{body}if _grad:")
         back, checked = _py_backward(prog)
@@ -775,6 +788,7 @@ class CompiledFunction:
         self._traces: dict = {}
         self._eager_reason: str | None = None
         self._last: _Trace | None = None
+        self._aux = False  # fn returns (value, [outputs]); fit reads the model's outputs this way
         self.__name__ = getattr(fn, "__name__", "compiled")
         self.__doc__ = getattr(fn, "__doc__", None)
 
@@ -835,11 +849,18 @@ class CompiledFunction:
             self._eager_reason = reason
             warnings.warn(f"compile: running {self.__name__} eagerly from now on: {reason}", stacklevel=4)
 
-    def _eager(self, cols: list, rows: Iterable[int], seed: float, grad: bool) -> tuple:
-        """Run samples eagerly; returns (their values in order, True)."""
+    def _eager(self, cols: list, rows: Iterable[int], seed: float, grad: bool, outs: list | None = None) -> list:
+        """Run samples eagerly; their values in order (and their extra outputs into outs)."""
         vals = []
         for i in rows:
             out = self.fn(*[c[i] for c in cols])
+            if self._aux:
+                out, extra = out
+                if outs is not None:
+                    outs.append((i, tuple(v.data if type(v) is Value else float(v) for v in extra)))
+            if type(out) is float or type(out) is int:
+                vals.append(float(out))  # fn ran on floats and touched no Value: a constant, no gradient
+                continue
             if type(out) is not Value:
                 raise CompileError(f"compile: fn must return a Value, got {type(out).__name__}")
             if grad:
@@ -847,12 +868,12 @@ class CompiledFunction:
             vals.append(out.data)
         return vals
 
-    def _run(self, cols: list, n: int, reduce: str) -> float:
+    def _run(self, cols: list, n: int, reduce: str, outs: list | None = None) -> float:
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
         anomaly = getattr(engine.detect_anomaly, "_depth", 0) > 0  # TEMPORARY: needs a public accessor
         if anomaly or self._eager_reason is not None or (not grad and not self._traces):
-            return _reduce(self._eager(cols, range(n), seed, grad), n, reduce)
+            return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
         # group the samples by their static arguments (ints): one trace each
         first = [_plain(c[0]) for c in cols]
         statics = tuple(type(a) is int for a in first)
@@ -872,33 +893,37 @@ class CompiledFunction:
         totals = []
         pending_grads = []
         eager_rows: list = []
+        found: list | None = None if outs is None else []
         for k, rows in groups.items():
             sample = first if rows is None else [_plain(c[rows[0]]) for c in cols]
             trace = self._get_trace(sample, statics)
             if trace is None:  # fell back to eager
-                return _reduce(self._eager(cols, range(n), seed, grad), n, reduce)
+                return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
             sub = cols if rows is None else [_take(c, rows) for c in cols]
             m = n if rows is None else len(rows)
             traced_cols = [c for c, s in zip(sub, statics) if not s]
+            mine: list | None = None if outs is None else []
+            kernel = trace.numpy[0] if self.backend == "numpy" else trace.kernel
             try:
-                if self.backend == "numpy":
-                    total, gs, failed = trace.numpy[0](traced_cols, m, self._param_data(trace), seed, grad)
-                else:
-                    total, gs, failed = trace.kernel(traced_cols, m, self._param_data(trace), seed, grad)
-            except (ArithmeticError, ValueError) as e:
+                total, gs, failed = kernel(traced_cols, m, self._param_data(trace), seed, grad, mine)
+            except (ArithmeticError, ValueError):
                 # the engine would raise here (or produce what the eager run produces): let it say so
-                del e
-                return _reduce(self._eager(cols, range(n), seed, grad), n, reduce)
+                return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
             totals.append(total)
             if grad:
                 pending_grads.append((trace, gs))
             eager_rows += [i if rows is None else rows[i] for i in failed]
+            if found is not None and mine is not None:
+                found += mine if rows is None else [(rows[i], o) for i, o in mine]
         if grad:
             for trace, gs in pending_grads:
                 for p, g in zip(trace.program.param_index, gs):
                     self.params[p].grad += g
         if eager_rows:
-            totals += self._eager(cols, sorted(eager_rows), seed, grad)
+            totals += self._eager(cols, sorted(eager_rows), seed, grad, found)
+        if outs is not None and found is not None:
+            found.sort(key=lambda io: io[0])
+            outs += found
         return _reduce(totals, n, reduce)
 
     def _param_data(self, trace: _Trace) -> list:
@@ -914,8 +939,8 @@ class CompiledFunction:
             self._fallback(f"more than {_MAX_TRACES} distinct argument shapes or static (int) arguments")
             return None
         try:
-            first = _trace(self.fn, sample, statics, self.params, self._param_names)
-            again = _trace(self.fn, sample, statics, self.params, self._param_names)
+            first = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux)
+            again = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux)
             if first.signature != again.signature:
                 raise _Unsupported("fn built a different graph when traced twice on the same sample "
                                    "(randomness, or state that changes between calls)")

@@ -104,9 +104,9 @@ def build(prog: _Program) -> tuple[Callable, str]:
     source = _numpy_source(prog)
     kernel = _exec(source, "_kernel", _NAMESPACE)
 
-    def run(cols: list, n: int, P: list, seed: float, grad: bool) -> tuple:
+    def run(cols: list, n: int, P: list, seed: float, grad: bool, outs: list | None = None) -> tuple:
         with np.errstate(all="ignore"):
-            total, gs, failed = kernel(cols, n, P, seed, grad)
+            total, gs, failed = kernel(cols, n, P, seed, grad, outs)
             if total is not None:
                 return total, gs, failed
             ok = np.ones(n, dtype=bool)
@@ -115,7 +115,10 @@ def build(prog: _Program) -> tuple[Callable, str]:
             if not len(rows):
                 return 0.0, [0.0] * len(P), failed
             sub = [np.asarray(c)[rows] for c in cols]
-            total, gs, again = kernel(sub, len(rows), P, seed, grad)
+            mine: list | None = None if outs is None else []
+            total, gs, again = kernel(sub, len(rows), P, seed, grad, mine)
+            if outs is not None:
+                outs.extend((int(rows[i]), o) for i, o in mine)
             if total is None:  # cannot happen: the same samples passed before
                 raise AssertionError("compile: guards failed twice on the same samples")
             return total, gs, failed
@@ -208,7 +211,7 @@ def _numpy_source(prog: _Program) -> str:
     param_pos = {p: i for i, p in enumerate(prog.params)}
     member_of, groups = _find_groups(prog, param_pos)
     ind = "    "
-    L = ["def _kernel(_cols, _n, _P, _seed, _grad):"]
+    L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
     L.append(f"{ind}_Parr = _np.array(_P, dtype=float)")
     loaded = len(L)  # scalar parameter loads go here, once we know which ones ungrouped code reads
     cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
@@ -243,8 +246,9 @@ def _numpy_source(prog: _Program) -> str:
         for s in (g.left, g.right):
             if type(s) is _Node and s in member_of:
                 column_read.add(s)
-    if type(prog.root) is _Node and prog.root in member_of:
-        column_read.add(prog.root)
+    for s in [prog.root] + list(prog.aux):
+        if type(s) is _Node and s in member_of:
+            column_read.add(s)
     # a dot group reading another group's columns in order reads its matrix
     for g in groups:
         if g.kind != "dot":
@@ -312,6 +316,10 @@ def _numpy_source(prog: _Program) -> str:
     root = prog.root
     L.append(f"{ind}if not _ok.all():")
     L.append(f"{ind}{ind}return None, None, _np.flatnonzero(~_ok).tolist()")
+    if prog.aux:
+        L.append(f"{ind}if _outs is not None:")
+        cols_ = ", ".join(f"_np.broadcast_to({_atom(a)}, (_n,)).tolist()" for a in prog.aux)
+        L.append(f"{ind}{ind}_outs.extend(zip(range(_n), zip({cols_})))")
     if type(root) is _Node and root.batched:
         L.append(f"{ind}_total = float(_np.sum({root.name}))")
     else:
