@@ -53,7 +53,7 @@ import warnings
 from typing import Any, Callable, Iterable, NamedTuple, Sequence
 
 from autograd_lite import engine
-from autograd_lite.engine import Value, is_grad_enabled
+from autograd_lite.engine import Value, is_grad_enabled, node_info
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
@@ -71,72 +71,6 @@ class _Unsupported(Exception):
 
 class _GuardFailed(Exception):
     pass
-
-
-# -- reading the graph: engine.node_info, or a stand-in until the engine has it -------
-
-def _node_info_adapter(v: Value) -> Any:  # pragma: no cover - replaced once engine.node_info lands
-    """TEMPORARY: engine.node_info from the current node encoding, refusing what it cannot recover."""
-    op = v.op
-    a = v._a
-    if a is None:
-        return _Info("", (), (), ())
-    if type(a) is tuple:
-        parents, locals_ = a, tuple(v._da)
-        if op == "sum":
-            if math.fsum(p.data for p in a) != v.data and sum_floats(p.data for p in a) != v.data:
-                raise _Unsupported("sum (the numbers it folds in are not recorded)")
-            return _Info(op, parents, locals_, parents)
-        if op == "dot":
-            k = v._b
-            ops: list = [0.0]
-            for i in range(k):
-                ops += [a[i], a[k + i]]
-            rest = list(zip(a[2 * k:], v._da[2 * k:]))
-            if rest and rest[-1][1] == 1.0:
-                ops[0] = rest.pop()[0]
-            for p, c in rest:
-                ops += [p, c]
-            acc = ops[0].data if type(ops[0]) is Value else ops[0]
-            for i in range(1, len(ops), 2):
-                x, y = ops[i], ops[i + 1]
-                acc += (x.data if type(x) is Value else x) * (y.data if type(y) is Value else y)
-            if acc != v.data:
-                raise _Unsupported("dot (its number terms and order are not recorded)")
-            return _Info(op, parents, locals_, tuple(ops))
-        raise _Unsupported(f"the custom primitive {op!r}")
-    b = v._b
-    if b is not None:
-        return _Info(op, (a, b), (v._da, v._db), (a, b))
-    c = v._db
-    if op == "sub" and v._da == -1.0:
-        return _Info("rsub", (a,), (v._da,), (c, a))
-    if op in ("rdiv", "rpow"):
-        return _Info(op, (a,), (v._da,), (c, a))
-    if op in ("add", "sub", "mul", "div", "pow"):
-        return _Info(op, (a,), (v._da,), (a, c))
-    if op == "leaky_relu":
-        if a.data > 0.0:
-            raise _Unsupported("leaky_relu (its slope is not recorded when x > 0)")
-        return _Info(op, (a,), (v._da,), (a, v._da))
-    return _Info(op, (a,), (v._da,), (a,))
-
-
-def sum_floats(xs: Iterable[float]) -> float:  # pragma: no cover - part of the adapter
-    t = 0.0
-    for x in xs:
-        t += x
-    return t
-
-
-class _Info(NamedTuple):  # pragma: no cover - part of the adapter
-    op: str
-    parents: tuple
-    local_grads: tuple
-    operands: tuple
-
-
-_node_info: Callable[[Value], Any] = getattr(engine, "node_info", _node_info_adapter)
 
 
 # -- float kernels the generated code calls (same formulas, same errors as the engine) --
@@ -404,7 +338,7 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
         seen.add(v)
         stack.append(v)
         stack.append(_EMIT)
-        info = _node_info(v)
+        info = node_info(v)
         infos[v] = info
         for p in info.parents:
             if p not in seen:
