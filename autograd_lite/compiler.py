@@ -706,6 +706,7 @@ class _Trace(NamedTuple):
     source: str
     kernel: Callable
     numpy: Any  # the numpy backend's kernel and source, or None
+    plist: list  # the parameters the kernel reads and returns gradients for, in its order
 
 
 class CompiledFunction:
@@ -851,8 +852,8 @@ class CompiledFunction:
                 found += mine if rows is None else [(rows[i], o) for i, o in mine]
         if grad:
             for trace, gs in pending_grads:
-                for p, g in zip(trace.program.param_index, gs):
-                    self.params[p].grad += g
+                for p, g in zip(trace.plist, gs):
+                    p.grad += g
         if eager_rows:
             totals += self._eager(cols, sorted(eager_rows), seed, grad, found)
         if outs is not None and found is not None:
@@ -861,8 +862,7 @@ class CompiledFunction:
         return _reduce(totals, n, reduce)
 
     def _param_data(self, trace: _Trace) -> list:
-        ps = self.params
-        return [ps[k].data for k in trace.program.param_index]
+        return [p.data for p in trace.plist]
 
     def _get_trace(self, sample: list, statics: tuple) -> _Trace | None:
         key = _key(sample, statics)
@@ -887,7 +887,7 @@ class CompiledFunction:
         if self.backend == "numpy":
             from autograd_lite import compiler_numpy
             numpy_kernel = compiler_numpy.build(first)
-        trace = _Trace(first, source, kernel, numpy_kernel)
+        trace = _Trace(first, source, kernel, numpy_kernel, [self.params[k] for k in first.param_index])
         self._traces[key] = trace
         self._last = trace
         return trace

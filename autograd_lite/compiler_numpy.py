@@ -94,6 +94,7 @@ class _Group:
         self.w_idx: list = []     # dot: parameter positions of W, row-major (k, m)
         self.b: Any = None        # dot: parameter positions of the biases, or the float bias
         self.slope: Any = None    # leaky_relu group: the slope
+        self.slice: Any = None    # dot: (start, stop) when the layer's parameters are one slice
 
 
 def build(prog: _Program) -> tuple[Callable, str]:
@@ -101,8 +102,9 @@ def build(prog: _Program) -> tuple[Callable, str]:
     if not any(n.batched for n in prog.nodes):
         source = _python_source(prog)
         return _exec(source, "_kernel", _PY_NAMESPACE), source
-    source = _numpy_source(prog)
-    kernel = _exec(source, "_kernel", _NAMESPACE)
+    consts: dict = {}
+    source = _numpy_source(prog, consts)
+    kernel = _exec(source, "_kernel", {**_NAMESPACE, **consts})
 
     def run(cols: list, n: int, P: list, seed: float, grad: bool, outs: list | None = None) -> tuple:
         with np.errstate(all="ignore"):
@@ -207,8 +209,15 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
     return member_of, groups
 
 
-def _numpy_source(prog: _Program) -> str:
+def _numpy_source(prog: _Program, consts: dict) -> str:
     param_pos = {p: i for i, p in enumerate(prog.params)}
+
+    def const(idx: list) -> str:
+        """An index array, made once at compile time (a list literal would be converted at every call)."""
+        name = f"_I{len(consts)}"
+        consts[name] = np.array(idx, dtype=np.intp)
+        return name
+
     member_of, groups = _find_groups(prog, param_pos)
     ind = "    "
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
@@ -231,7 +240,9 @@ def _numpy_source(prog: _Program) -> str:
         else:
             L.append(f"{ind}{inp.name} = _np.asarray(_c{k}, dtype=float).reshape(_n)")
         k += 1
-    L.append(f"{ind}_ok = _np.ones(_n, dtype=bool)")
+    checking = bool(prog.guards) or any(n.op in _CHECKED for n in prog.nodes if n not in member_of)
+    if checking:
+        L.append(f"{ind}_ok = _np.ones(_n, dtype=bool)")
     # which grouped nodes are read one column at a time (by an ungrouped node, a guard, or as the output)
     column_read: set = set()
     for n in prog.nodes:
@@ -287,14 +298,23 @@ def _numpy_source(prog: _Program) -> str:
                 if g.kind == "dot":
                     m = len(g.x_nodes)
                     k = len(g.members)
-                    # W transposed, gathered straight into (m, k) so the product reads it contiguously
-                    wt = [g.w_idx[r * m + c] for c in range(m) for r in range(k)]
-                    L.append(f"{ind}_W{g.name} = _Parr[{wt!r}].reshape({m}, {k})")
-                    if type(g.b[0]) is float:
-                        L.append(f"{ind}_B{g.name} = _np.array({g.b!r})")
+                    base = g.w_idx[0]
+                    if type(g.b[0]) is not float and g.w_idx == [base + r * (m + 1) + c for r in range(k)
+                                                                 for c in range(m)] \
+                            and g.b == [base + r * (m + 1) + m for r in range(k)]:
+                        # a Module's layer: each neuron's weights then its bias, neurons in order, so the
+                        # layer is one slice of the parameters, viewed as (k, m + 1)
+                        g.slice = (base, base + k * (m + 1))
+                        L.append(f"{ind}_L{g.name} = _Parr[{base}:{base + k * (m + 1)}].reshape({k}, {m + 1})")
+                        L.append(f"{ind}_W{g.name} = _L{g.name}[:, :{m}]")
+                        L.append(f"{ind}{g.name} = {g.source} @ _W{g.name}.T + _L{g.name}[:, {m}]")
                     else:
-                        L.append(f"{ind}_B{g.name} = _Parr[{g.b!r}]")
-                    L.append(f"{ind}{g.name} = {g.source} @ _W{g.name} + _B{g.name}")
+                        L.append(f"{ind}_W{g.name} = _Parr[{const(g.w_idx)}].reshape({k}, {m})")
+                        if type(g.b[0]) is float:
+                            L.append(f"{ind}_B{g.name} = _np.array({g.b!r})")
+                        else:
+                            L.append(f"{ind}_B{g.name} = _Parr[{const(g.b)}]")
+                        L.append(f"{ind}{g.name} = {g.source} @ _W{g.name}.T + _B{g.name}")
                 else:
                     src = g.source.name
                     expr = _NP_FORWARD[g.kind].format(src, repr(g.slope))
@@ -314,14 +334,15 @@ def _numpy_source(prog: _Program) -> str:
                 L.append(f"{ind}_ok &= _np.isfinite({n.name})")
         L += guard_lines(guards_after.get(i, []))
     root = prog.root
-    L.append(f"{ind}if not _ok.all():")
-    L.append(f"{ind}{ind}return None, None, _np.flatnonzero(~_ok).tolist()")
+    if checking:
+        L.append(f"{ind}if not _ok.all():")
+        L.append(f"{ind}{ind}return None, None, _np.flatnonzero(~_ok).tolist()")
     if prog.aux:
         L.append(f"{ind}if _outs is not None:")
         cols_ = ", ".join(f"_np.broadcast_to({_atom(a)}, (_n,)).tolist()" for a in prog.aux)
         L.append(f"{ind}{ind}_outs.extend(zip(range(_n), zip({cols_})))")
     if type(root) is _Node and root.batched:
-        L.append(f"{ind}_total = float(_np.sum({root.name}))")
+        L.append(f"{ind}_total = float({root.name}.sum())")
     else:
         L.append(f"{ind}_total = float({_atom(root)}) * _n")
     read: set = set()
@@ -369,21 +390,31 @@ def _numpy_source(prog: _Program) -> str:
                 done_groups.add(g)
                 gm = f"g_{g.name}"
                 terms = matrix_contribs.get(g, [])
-                B.append(f"{gm} = {' + '.join(terms) if terms else f'_np.zeros((_n, {len(g.members)}))'}")
-                for j, mbr in enumerate(g.members):
-                    if mbr in started:
-                        B.append(f"{gm}[:, {j}] += g_{mbr.name}")
+                if not terms and len(g.members) == 1 and g.members[0] in started:
+                    B.append(f"{gm} = g_{g.members[0].name}.reshape(_n, 1)")
+                else:
+                    B.append(f"{gm} = {' + '.join(terms) if terms else f'_np.zeros((_n, {len(g.members)}))'}")
+                    for j, mbr in enumerate(g.members):
+                        if mbr in started:
+                            B.append(f"{gm}[:, {j}] += g_{mbr.name}")
                 if g.kind == "dot":
                     W = f"_W{g.name}"
-                    B.append(_scatter(g.w_idx, f"({gm}.T @ {g.source}).ravel()"))
-                    if type(g.b[0]) is not float:
-                        B.append(_scatter(g.b, f"{gm}.sum(axis=0)"))
+                    if g.slice is not None:
+                        a, b = g.slice
+                        m = len(g.x_nodes)
+                        B.append(f"_GL = _G[{a}:{b}].reshape({len(g.members)}, {m + 1})")
+                        B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
+                        B.append(f"_GL[:, {m}] += {gm}.sum(axis=0)")
+                    else:
+                        B.append(_scatter(const, g.w_idx, f"({gm}.T @ {g.source}).ravel()"))
+                        if type(g.b[0]) is not float:
+                            B.append(_scatter(const, g.b, f"{gm}.sum(axis=0)"))
                     if any(x.needs_grad for x in g.x_nodes):
                         src_group = next((h for h in groups if h.name == g.source), None)
                         if src_group is not None:
-                            matrix_contribs.setdefault(src_group, []).append(f"({gm} @ {W}.T)")
+                            matrix_contribs.setdefault(src_group, []).append(f"({gm} @ {W})")
                         else:
-                            B.append(f"_gX{g.name} = {gm} @ {W}.T")
+                            B.append(f"_gX{g.name} = {gm} @ {W}")
                             for j, x in enumerate(g.x_nodes):
                                 if x.needs_grad:
                                     add(x, f"_gX{g.name}[:, {j}]", True)
@@ -423,8 +454,8 @@ def _numpy_source(prog: _Program) -> str:
     return "\n".join(L) + "\n"
 
 
-def _scatter(idx: list, values: str) -> str:
+def _scatter(const: Callable, idx: list, values: str) -> str:
     """Add values into _G at the parameter positions idx (np.add.at only when a parameter repeats)."""
     if len(set(idx)) == len(idx):
-        return f"_G[{idx!r}] += {values}"
-    return f"_np.add.at(_G, {idx!r}, {values})"
+        return f"_G[{const(idx)}] += {values}"
+    return f"_np.add.at(_G, {const(idx)}, {values})"
