@@ -221,7 +221,7 @@ class Value:
     def __abs__(self) -> Value:
         x = self.data
         # abs'(0) = 0, as in PyTorch (the subgradient in the middle of [-1, 1])
-        return _node(abs(x), "abs", self, 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0))
+        return _node(math.fabs(x), "abs", self, 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0))
 
     _DERIVATIVES["abs"] = lambda n: _stored_locals(n)  # piecewise constant
 
@@ -376,6 +376,56 @@ class Value:
     def detach(self) -> Value:
         """A new leaf with the same data (and label): gradients stop here."""
         return Value(self.data, self.label)
+
+    # -- PyTorch's scalar idioms -------------------------------------------------
+
+    def item(self) -> float:
+        """The value as a plain float, as ``tensor.item()`` (the same as ``data``)."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats ``data``; an empty spec gives the repr, as ``str(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        # float(v) and math.exp(v) would hand back a plain number and silently drop the
+        # gradient, so they stay errors; this one says why and what to write instead.
+        raise TypeError(
+            "a Value cannot become a plain float here: float() and the math module would drop its "
+            "gradient without a word. Use the Value's own op (v.exp(), v.tanh(), or autograd_lite.exp(v)) "
+            "to stay in the graph, and v.item() or v.data when you want the number itself")
+
+    # -- micrograd's names: code written for micrograd and its lecture runs as is --
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's parents: a set (``a * a`` has one; ``parents`` keeps both, in order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op as micrograd draws it: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf."""
+        op = self.op
+        if op == "pow" and self._b is None:  # a number exponent is part of the symbol
+            c = self._db
+            return f"**{int(c) if c.is_integer() else c}"
+        return _MICROGRAD_OPS.get(op, op)
+
+    def _backward(self) -> None:
+        """One node's step of the chain rule: add ``grad * local derivative`` to each parent's ``grad``.
+
+        micrograd's lecture runs these by hand, root first; in reverse topological
+        order they add exactly what ``backward()`` adds.  A leaf does nothing.
+        """
+        g = self.grad
+        for p, d in zip(self.parents, _stored_locals(self)):
+            p.grad += g * d
+
+
+# micrograd's symbols for the ops it has; the rest keep their names (div and sub are
+# single nodes here, where micrograd builds them from * and **-1, or + and neg).
+_MICROGRAD_OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**", "rpow": "**",
+                  "neg": "-", "relu": "ReLU"}
 
 
 # -- n-ary primitives: one node however many inputs -------------------------------
@@ -560,6 +610,13 @@ relu = _elementwise("relu", _relu)
 softplus = _elementwise("softplus", lambda x: _softplus(x))
 sin = _elementwise("sin", lambda x: _trig(math.sin, "sin", x))
 cos = _elementwise("cos", lambda x: _trig(math.cos, "cos", x))
+
+
+def abs(x):  # noqa: A001 - autograd_lite.abs, like torch.abs (the engine itself uses math.fabs)
+    """abs(x): ``abs(v)`` for a Value (recorded in the graph; abs'(0) = 0); a float for a plain number."""
+    if type(x) is Value:
+        return x.__abs__()
+    return math.fabs(_to_float(x, "abs()"))
 
 
 def leaky_relu(x, slope: float = 0.01):
@@ -995,7 +1052,7 @@ def _sigmoid(x: float) -> float:
 
 def _softplus(x: float) -> float:
     # log(1 + e**x) = max(x, 0) + log1p(e**-|x|)
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
 def _trig(f: Callable[[float], float], name: str, x: float) -> float:
