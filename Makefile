@@ -9,7 +9,7 @@ BASE   := $(VENV)/.created
 STAMP  := $(VENV)/.installed
 DEMO   := $(VENV)/.demo-installed
 
-.PHONY: demo test venv notebooks torch bench bench-demo clean
+.PHONY: demo test venv notebooks torch bench bench-demo bench-compile clean
 
 # The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra only.
 demo: $(DEMO)
@@ -52,6 +52,11 @@ bench: $(STAMP)
 bench-demo: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) benchmarks/demo_step.py
+
+# autograd_lite.compile: the demo step compiled vs the float step, and the numpy backend vs PyTorch (when installed).
+bench-compile: $(STAMP)
+	$(PY) -m pip install -q -e ".[bench,compile]"
+	$(PY) benchmarks/compile_step.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis

@@ -187,7 +187,7 @@ class _Program(NamedTuple):
     param_index: list     # index into the compiled function's params, per params entry
     root: Any             # _Node, or a float if the output does not depend on anything traced
     guards: list
-    signature: tuple      # for comparing two traces
+    signature: tuple      # the graph's shape, constants and comparisons: for comparing two traces
     aux: list             # extra per-sample outputs (fit's model outputs): _Nodes or floats
 
 
@@ -270,7 +270,7 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
 
 
 def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_names: list,
-           aux: bool = False) -> _Program:
+           aux: bool = False, only_fingerprint: bool = False) -> Any:
     """Run fn once on fresh leaves and turn the graph it builds into a _Program."""
     used: set = set()
 
@@ -344,6 +344,21 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
             if p not in seen:
                 stack.append(p)
     # order is now forward (topological) order: parents before children
+    # The graph's shape, its constants and the comparisons' outcomes: two traces must agree on it.
+    index = {v: i for i, v in enumerate(order)}
+    fingerprint = []
+    for v in order:
+        info = infos[v]
+        if not info.op:
+            fingerprint.append(("in", leaves[v].name) if v in leaves else
+                               ("p", param_nodes[v][0]) if v in param_nodes else ("c", v.data))
+        else:
+            fingerprint.append((info.op, tuple(index[o] if type(o) is Value else o for o in info.operands)))
+    fingerprint += [(sym, outcome, index.get(a, -1) if type(a) is Value else a,
+                     index.get(b, -1) if type(b) is Value else b) for a, sym, b, outcome in rec.comparisons]
+    fingerprint.append(tuple(index.get(e, -1) if type(e) is Value else e for e in extra))
+    if only_fingerprint:
+        return fingerprint
 
     nodes: list = []
     of: dict = {}          # Value -> _Node, or float for a constant
@@ -406,11 +421,9 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
         if type(v) is Value and v not in of:
             raise _Unsupported("an output the value does not depend on")
         aux_nodes.append(of[v] if type(v) is Value else float(v))
-    signature = tuple((n.op, tuple(o.name if type(o) is _Node else o for o in n.operands)) for n in nodes)
-    signature += tuple((g.after, g.op, g.outcome, g.left if type(g.left) is float else g.left.name,
-                        g.right if type(g.right) is float else g.right.name) for g in guards)
+    signature = tuple(fingerprint)
     return _Program(nodes, inputs, [n for _, n in used_params], [k for k, _ in used_params], root, guards,
-                    signature + ((root.name if type(root) is _Node else root),), aux_nodes)
+                    signature, aux_nodes)
 
 
 _EMIT = object()
@@ -874,8 +887,8 @@ class CompiledFunction:
             return None
         try:
             first = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux)
-            again = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux)
-            if first.signature != again.signature:
+            again = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux, True)
+            if first.signature != tuple(again):
                 raise _Unsupported("fn built a different graph when traced twice on the same sample "
                                    "(randomness, or state that changes between calls)")
         except _Unsupported as e:
