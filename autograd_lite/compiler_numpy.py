@@ -17,14 +17,15 @@ from typing import Any, Callable
 
 import numpy as np
 
-from autograd_lite.compiler import _atom, _chunked_sum, _exec, _Node, _Program, _python_source, _PY_NAMESPACE
+from autograd_lite.compiler import (_atom, _chunked_sum, _exec, _FORWARD, _Node, _Program, _py_local, _PY_NAMESPACE,
+                                    _python_source)
 
 _NP_FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "rdiv": "{0} / {1}", "pow": "_np.power({0}, {1})", "rpow": "_np.power({0}, {1})", "neg": "-{0}",
     "abs": "_np.abs({0})", "exp": "_np.exp({0})", "log": "_np.log({0})", "sqrt": "_np.sqrt({0})",
-    "tanh": "_np.tanh({0})", "sigmoid": "_sigmoid({0})", "relu": "_np.where({0} > 0.0, {0}, 0.0)",
-    "leaky_relu": "_np.where({0} > 0.0, {0}, {1} * {0})", "softplus": "_softplus({0})", "sin": "_np.sin({0})",
+    "tanh": "_np.tanh({0})", "sigmoid": "_np_sigmoid({0})", "relu": "_np.where({0} > 0.0, {0}, 0.0)",
+    "leaky_relu": "_np.where({0} > 0.0, {0}, {1} * {0})", "softplus": "_np_softplus({0})", "sin": "_np.sin({0})",
     "cos": "_np.cos({0})", "id": "{0}",
 }
 # ops whose forward can leave the domain (the engine raises there): flagged, and those samples run eagerly
@@ -51,9 +52,11 @@ def _np_dpow_exponent(x: Any, out: Any) -> Any:
     return np.where(x > 0.0, out * np.log(safe), np.where(x == 0.0, 0.0, np.nan))
 
 
+# numpy kernels under _np_ names; the python backend's kernels (for what never varies per sample) as well
 _NAMESPACE = {
-    "_np": np, "_sigmoid": _np_sigmoid, "_softplus": _np_softplus, "_dpow_base": _np_dpow_base,
-    "_dpow_exponent": _np_dpow_exponent, "_inf": np.inf, "_nan": np.nan,
+    **_PY_NAMESPACE,
+    "_np": np, "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus, "_np_dpow_base": _np_dpow_base,
+    "_np_dpow_exponent": _np_dpow_exponent, "_inf": np.inf, "_nan": np.nan,
 }
 
 
@@ -73,11 +76,11 @@ def _np_locals(n: _Node, i: int) -> str | None:
     if op in ("div", "rdiv"):
         return f"(1.0 / {b})" if i == 0 else f"(-{out} / {b})"
     if op in ("pow", "rpow"):
-        return f"_dpow_base({a}, {b})" if i == 0 else f"_dpow_exponent({a}, {out})"
+        return f"_np_dpow_base({a}, {b})" if i == 0 else f"_np_dpow_exponent({a}, {out})"
     return {
         "neg": "-1.0", "abs": f"_np.sign({a})", "exp": out, "log": f"(1.0 / {a})", "sqrt": f"(0.5 / {out})",
         "tanh": f"(1.0 - {out} * {out})", "sigmoid": f"({out} * (1.0 - {out}))", "relu": f"({a} > 0.0)",
-        "leaky_relu": f"_np.where({a} > 0.0, 1.0, {b})", "softplus": f"_sigmoid({a})", "sin": f"_np.cos({a})",
+        "leaky_relu": f"_np.where({a} > 0.0, 1.0, {b})", "softplus": f"_np_sigmoid({a})", "sin": f"_np.cos({a})",
         "cos": f"(-_np.sin({a}))",
     }[op]
 
@@ -328,9 +331,11 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 L += _chunked_sum(n.name, "0.0", ops, ind)
             elif n.op == "dot":
                 L += _chunked_sum(n.name, ops[0], [f"{ops[j]} * {ops[j + 1]}" for j in range(1, len(ops), 2)], ind)
+            elif not n.batched:  # parameters only: Python floats (numpy scalars are slower), Python's errors
+                L.append(f"{ind}{n.name} = {_FORWARD[n.op].format(*ops)}")
             else:
                 L.append(f"{ind}{n.name} = {_NP_FORWARD[n.op].format(*ops)}")
-            if n.op in _CHECKED:
+            if n.op in _CHECKED and n.batched:
                 L.append(f"{ind}_ok &= _np.isfinite({n.name})")
         L += guard_lines(guards_after.get(i, []))
     root = prog.root
@@ -352,26 +357,32 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
             read.update(s[1] for _, s in n.contribs if s[0] == "dot")
     for g in prog.guards:
         read.update(s for s in (g.left, g.right) if type(s) is _Node)
-    L[loaded:loaded] = [f"{ind}{p.name} = _Parr[{i}]" for p, i in param_pos.items() if p in read or p is root]
+    L[loaded:loaded] = [f"{ind}{p.name} = _P[{i}]" for p, i in param_pos.items() if p in read or p is root]
     nparams = len(prog.params)
     L.append(f"{ind}_G = _np.zeros({nparams})")
     # -- backward --
     if type(root) is _Node and root.needs_grad:
         B = []
         if root in param_pos:
-            B.append(f"_G[{param_pos[root]}] += _seed * _n")
+            B.append(f"_G[{param_pos[root]}] += _seed * _n")  # fn returned a parameter
         else:
             B.append(f"g_{root.name} = _np.full(_n, _seed)" if root.batched else f"g_{root.name} = _seed * _n")
         started = {root}
         matrix_contribs: dict = {}   # group -> [expressions]
 
+        scalar_grads: list = []  # parameters with terms outside lifted layers: a Python float each
+
         def add(target: _Node, term: str, child_batched: bool) -> None:
             if target in param_pos:
-                s = f"_np.sum({term})" if child_batched else term
-                B.append(f"_G[{param_pos[target]}] += {s}")
+                s = f"float(_np.sum({term}))" if child_batched else term
+                if target not in scalar_grads:
+                    scalar_grads.append(target)
+                    B.append(f"g_{target.name} = {s}")
+                else:
+                    B.append(f"g_{target.name} += {s}")
                 return
             if child_batched and not target.batched:
-                term = f"_np.sum({term})"
+                term = f"float(_np.sum({term}))"
             if target in started:
                 B.append(f"g_{target.name} = g_{target.name} + {term}")
             else:
@@ -435,6 +446,10 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     local = None
                 elif spec[0] == "dot":
                     local = _atom(spec[1])
+                elif not n.batched:
+                    local = _py_local(n, spec)
+                    if n.op == "relu":
+                        local = f"(1.0 if {_atom(n.operands[0])} > 0.0 else 0.0)"
                 else:
                     local = _np_locals(n, spec[1])
                 term = gname if local is None else (f"-{gname}" if local == "-1.0" else f"{gname} * {local}")
@@ -450,6 +465,11 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     add(parent, term, n.batched)
         L.append(f"{ind}if _grad:")
         L += [ind * 2 + b for b in B]
+        if scalar_grads:
+            L.append(f"{ind}{ind}_g = _G.tolist()")
+            for t in scalar_grads:
+                L.append(f"{ind}{ind}_g[{param_pos[t]}] += g_{t.name}")
+            L.append(f"{ind}{ind}return _total, _g, []")
     L.append(f"{ind}return _total, _G.tolist(), []")
     return "\n".join(L) + "\n"
 
