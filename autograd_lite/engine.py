@@ -424,7 +424,7 @@ class Value:
 
 # micrograd's symbols for the ops it has; the rest keep their names (div and sub are
 # single nodes here, where micrograd builds them from * and **-1, or + and neg).
-_MICROGRAD_OPS = {"add": "+", "sub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**", "rpow": "**",
+_MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**", "rpow": "**",
                   "neg": "-", "relu": "ReLU"}
 
 

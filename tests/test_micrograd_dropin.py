@@ -106,8 +106,8 @@ def test_op_symbols_are_micrograds():
         assert f(ours_a, ours_b)._op == f(theirs_a, theirs_b)._op
     assert ours_a._op == theirs_a._op == ""
     # ops micrograd builds from others keep a readable symbol or name here
-    assert [(ours_a - ours_b)._op, (ours_a / ours_b)._op, ours_a.tanh()._op, ours_a.exp()._op] == \
-           ["-", "/", "tanh", "exp"]
+    assert [(ours_a - ours_b)._op, (1 - ours_a)._op, (ours_a / ours_b)._op, ours_a.tanh()._op,
+            ours_a.exp()._op] == ["-", "-", "/", "tanh", "exp"]
 
 
 def demo_losses(value_cls, mlp_cls, X, y, steps):
