@@ -13,6 +13,7 @@ Each command's options: autograd-lite COMMAND --help.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -207,6 +208,10 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    if args.backend != "python" and not args.compile:
+        parser.error("--backend chooses how --compile runs the step; add --compile")
+    if args.compile and args.backend == "numpy" and importlib.util.find_spec("numpy") is None:
+        parser.error("--backend numpy needs numpy: pip install 'autograd_lite[compile]'")
     _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
     # binary cross-entropies, 0..k-1 for cross_entropy.
@@ -236,7 +241,8 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     print(f"{args.dataset}: {len(X)} training samples" + (f", {len(validation[0])} held out" if validation else ""))
     print(f"model: {model}, {len(model.parameters())} parameters")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
-          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs\n")
+          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs"
+          + (f"; compiled steps ({args.backend} backend)" if args.compile else "") + "\n")
     # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
     # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
     # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
@@ -248,7 +254,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                   validation_data=validation,
                   callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
                                           bar=not args.no_progress)],
-                  progress=not args.no_progress)
+                  progress=not args.no_progress, compile=args.backend if args.compile else False)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
     print(f"\n{history.epochs} epochs in {seconds:.2f} s")
@@ -426,6 +432,12 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--out", default="out", metavar="DIR", help=out_help)
     train.add_argument("--no-progress", action="store_true",
                        help="print about ten progress lines instead of a progress bar")
+    train.add_argument("--compile", action="store_true",
+                       help="run each step as code generated once from one sample's graph (autograd_lite.compile): "
+                            "the same training, several times faster")
+    train.add_argument("--backend", choices=("python", "numpy"), default="python",
+                       help="with --compile: python, or numpy to run the step on arrays, one layer a matrix "
+                            "product (needs numpy) (default: %(default)s)")
     train.set_defaults(run=lambda args: _train(args, train))
 
     engine = command("engine-demo", "the engine alone: micrograd's README expression and more",
