@@ -50,7 +50,8 @@ import random
 import re
 import sys
 import warnings
-from typing import Any, Callable, Iterable, NamedTuple, Sequence
+from collections.abc import Callable, Iterable, Sequence
+from typing import Any, NamedTuple
 
 from autograd_lite import engine
 from autograd_lite.engine import Value, is_grad_enabled, node_info
@@ -223,7 +224,7 @@ class _Recorder:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 
-        cls.data = property(get, member.__set__)  # type: ignore[method-assign,assignment]
+        cls.data = property(get, member.__set__)  # type: ignore[method-assign,assignment,misc]
         if "item" in cls.__dict__:
             self.saved["item"] = cls.__dict__["item"]
             item = cls.__dict__["item"]
@@ -233,7 +234,7 @@ class _Recorder:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
                 return item(v)
 
-            cls.item = item_read  # type: ignore[method-assign]
+            cls.item = item_read  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: Any) -> None:
@@ -346,7 +347,7 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
     # order is now forward (topological) order: parents before children
     # The graph's shape, its constants and the comparisons' outcomes: two traces must agree on it.
     index = {v: i for i, v in enumerate(order)}
-    fingerprint = []
+    fingerprint: list[Any] = []
     for v in order:
         info = infos[v]
         if not info.op:
@@ -437,10 +438,12 @@ def _contributions(n: _Node, info: Any, of: dict) -> list:
     """
     parents = [of.get(p) for p in info.parents]
     if n.op == "sum":
-        specs = [(p, ("one",)) for p in parents]
+        specs: list[Any] = [(p, ("one",)) for p in parents]
     elif n.op == "dot":
         ops = n.operands
-        pairs_w, pairs_x, singles = [], [], []
+        pairs_w: list[Any] = []
+        pairs_x: list[Any] = []
+        singles: list[Any] = []
         for i in range(1, len(ops), 2):
             w, x = ops[i], ops[i + 1]
             if _is_value(info.operands[i]) and _is_value(info.operands[i + 1]):
@@ -749,7 +752,7 @@ class CompiledFunction:
             if not self._arity_zero():
                 raise RuntimeError("compile: nothing traced yet; call the compiled function once (the trace "
                                    "needs a sample)")
-            self._get_trace((), ())
+            self._get_trace([], ())
         if self._last is None:
             raise RuntimeError(f"compile: running eagerly ({self._eager_reason}); there is no source")
         return self._last.source if self.backend == "python" else self._last.numpy[1]
@@ -842,7 +845,7 @@ class CompiledFunction:
         pending_grads = []
         eager_rows: list = []
         found: list | None = None if outs is None else []
-        for k, rows in groups.items():
+        for rows in groups.values():
             sample = first if rows is None else [_plain(c[rows[0]]) for c in cols]
             trace = self._get_trace(sample, statics)
             if trace is None:  # fell back to eager

@@ -13,12 +13,22 @@ Only ``autograd_lite.compiler`` imports this module, and only for
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 
-from autograd_lite.compiler import (_atom, _chunked_sum, _exec, _FORWARD, _Node, _Program, _py_local, _PY_NAMESPACE,
-                                    _python_source)
+from autograd_lite.compiler import (
+    _FORWARD,
+    _PY_NAMESPACE,
+    _atom,
+    _chunked_sum,
+    _exec,
+    _Node,
+    _Program,
+    _py_local,
+    _python_source,
+)
 
 _NP_FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
@@ -122,7 +132,7 @@ def build(prog: _Program) -> tuple[Callable, str]:
             sub = [np.asarray(c)[rows] for c in cols]
             mine: list | None = None if outs is None else []
             total, gs, again = kernel(sub, len(rows), P, seed, grad, mine)
-            if outs is not None:
+            if outs is not None and mine is not None:
                 outs.extend((int(rows[i]), o) for i, o in mine)
             if total is None:  # cannot happen: the same samples passed before
                 raise AssertionError("compile: guards failed twice on the same samples")
@@ -170,7 +180,7 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
     while k < len(groups):
         g = groups[k]
         k += 1
-        cands = []
+        cands: list[Any] = []
         for m in g.members:
             found = [c for c in consumers.get(m, []) if c.op in _NP_FORWARD and c.op not in ("add", "sub", "rsub",
                      "mul", "div", "rdiv", "pow", "rpow") and c.operands[0] is m and c not in member_of]

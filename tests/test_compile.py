@@ -138,7 +138,7 @@ def test_an_mlp_hinge_step_matches_eager_and_the_cache_survives_updates(backend)
     X, y, model = moons_setup(backend)
     params = model.parameters()
     fast = al.compile(lambda x, t: (1 + -t * model(x)).relu(), model, backend=backend)
-    for step in range(3):
+    for _ in range(3):
         model.zero_grad()
         value = fast.batch(X, [float(t) for t in y])
         grads = [p.grad for p in params]
@@ -333,7 +333,7 @@ def test_bad_input_is_named():
         al.compile(lambda: w, [w * 2])
     fast = al.compile(lambda x: w * x, [w])
     with pytest.raises(RuntimeError, match="call the compiled function once"):
-        fast.source
+        _ = fast.source
     with pytest.raises(ValueError, match="reduce must be"):
         fast.batch([1.0], reduce="max")
     with pytest.raises(ValueError, match="different lengths"):
