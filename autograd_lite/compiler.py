@@ -38,7 +38,7 @@ Floats and lists of floats are traced.
 >>> fast(3.0), w.grad                  # (2*3 - 1)**2 and 2*(2*3 - 1)*3
 (25.0, 30.0)
 >>> print(fast.source.splitlines()[0])
-def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):
+def _kernel(_cols, _n, _P, _seed, _grad, _outs=None, _G0=None):
 """
 
 from __future__ import annotations
@@ -535,12 +535,15 @@ def _py_local(child: _Node, spec: tuple) -> str | None:
 
 def _python_source(prog: _Program) -> str:
     """The python backend: one function looping over samples, forward then backward per sample."""
-    lines = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
+    lines = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None, _G0=None):"]
     ind = "    "
     if prog.params:
         names = ", ".join(n.name for n in prog.params)
         lines.append(f"{ind}{names}, = _P")
         lines.append(f"{ind}{' = '.join('g_' + n.name for n in prog.params)} = 0.0")
+        # _G0: start from given gradients and add each term to them in turn (fit: one graph's order)
+        lines.append(f"{ind}if _G0 is not None:")
+        lines.append(f"{ind}{ind}{', '.join('g_' + n.name for n in prog.params)}, = _G0")
     lines.append(f"{ind}_total = 0.0")
     lines.append(f"{ind}_failed = []")
     cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
@@ -819,7 +822,9 @@ class CompiledFunction:
             vals.append(out.data)
         return vals
 
-    def _run(self, cols: list, n: int, reduce: str, outs: list | None = None) -> float:
+    def _run(self, cols: list, n: int, reduce: str, outs: list | None = None, into: bool = False) -> float:
+        # into: add each gradient term to the parameters' current .grad in turn, as one backward() over a
+        # graph holding this call and the previous one would (fit: the data loss, then its L2 penalty)
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
         anomaly = getattr(engine.detect_anomaly, "_depth", 0) > 0  # TEMPORARY: needs a public accessor
@@ -855,13 +860,21 @@ class CompiledFunction:
             traced_cols = [c for c, s in zip(sub, statics) if not s]
             mine: list | None = None if outs is None else []
             kernel = trace.numpy[0] if self.backend == "numpy" else trace.kernel
+            start = into and grad and self.backend == "python" and len(groups) == 1
             try:
-                total, gs, failed = kernel(traced_cols, m, self._param_data(trace), seed, grad, mine)
+                if start:
+                    total, gs, failed = kernel(traced_cols, m, self._param_data(trace), seed, grad, mine,
+                                               [p.grad for p in trace.plist])
+                else:
+                    total, gs, failed = kernel(traced_cols, m, self._param_data(trace), seed, grad, mine)
             except (ArithmeticError, ValueError):
                 # the engine would raise here (or produce what the eager run produces): let it say so
                 return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
             totals.append(total)
-            if grad:
+            if start:
+                for p, g in zip(trace.plist, gs):
+                    p.grad = g
+            elif grad:
                 pending_grads.append((trace, gs))
             eager_rows += [i if rows is None else rows[i] for i in failed]
             if found is not None and mine is not None:
@@ -926,7 +939,7 @@ def _reduce(values: list, n: int, reduce: str) -> float:
     total = 0.0
     for v in values:
         total += v
-    return total * (1.0 / n) if reduce == "mean" else total
+    return total / n if reduce == "mean" else total  # as losses' mean: sum(terms) / n
 
 
 def _plain(a: Any) -> Any:

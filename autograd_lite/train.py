@@ -309,13 +309,23 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
         raise ValueError(f"compile must be False, True, 'python' or 'numpy', got {compile!r}")
     if callable(loss):
         raise ValueError("compile=True needs a named loss (a mean over samples); got a function")
-    static = loss_name != "mse"  # the other losses take their targets as numbers: class labels, baked in
+    # A sample's term of each loss that can take its target as a traced number: the same ops, in the same
+    # order, as autograd_lite.losses (tests/test_train.py checks the histories are equal to the bit).
+    terms: dict[str, Callable[[Value, Any], Value]] = {
+        "hinge": lambda x, t: (1.0 - x * t).relu(),
+        "binary_cross_entropy_with_logits": lambda x, t: x.softplus() - x * t,
+        "mse": lambda x, t: (x - t) * (x - t),
+    }
+    term = terms.get(loss_name)
+    static = term is None  # the other losses take their targets as numbers: class labels, baked in
     if static and not labels:
         warnings.warn(f"fit: compile needs class-label targets for {loss_name}; training eagerly", stacklevel=3)
         return None
 
     def per_sample(x: Any, t: Any) -> tuple:
         out = model(x)
+        if term is not None and type(out) is Value:
+            return term(out, t), [out]
         return loss_fn([out], [t]), ([out] if type(out) is Value else out)
 
     fast = compile_fn(per_sample, params, backend=compile)
@@ -326,8 +336,8 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
         targets = [int(t) for t in yb] if static else [float(t) if isinstance(t, (int, float)) else t for t in yb]
         outs: list = []
         value = fast._run([list(Xb), targets], len(yb), "mean", outs)
-        if penalty is not None:
-            value = value + penalty()
+        if penalty is not None:  # its terms added after the data loss's, as backward() over their sum does
+            value = value + penalty._run([], 1, "sum", None, into=True)
         outputs = [o[0] if len(o) == 1 else list(o) for _, o in outs]
         return value, outputs
 
