@@ -18,7 +18,6 @@ from autograd_lite import losses, nn, optim
 from autograd_lite.serialization import load, save
 from autograd_lite.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_lite.custom import primitive
-from autograd_lite.compiler import compile
 
 __version__ = "0.1.0"
 
@@ -29,3 +28,12 @@ __all__ = [
     "nn", "losses", "optim", "save", "load",
     "gradcheck", "gradgradcheck", "GradcheckError", "primitive", "compile",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # autograd_lite.compile (and its module) load on first use: `import autograd_lite` stays quick
+    if name in ("compile", "compiler"):
+        import importlib
+        module = importlib.import_module("autograd_lite.compiler")
+        return module.compile if name == "compile" else module
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

@@ -43,7 +43,6 @@ def _kernel(_cols, _n, _P, _seed, _grad, _outs=None, _G0=None):
 
 from __future__ import annotations
 
-import inspect
 import keyword
 import math
 import random
@@ -261,6 +260,8 @@ def _identifier(text: str, fallback: str) -> str:
 
 
 def _arg_names(fn: Callable, n: int) -> list[str]:
+    import inspect  # here, not at the top: `import autograd_lite` stays quick
+
     try:
         names = [p.name for p in inspect.signature(fn).parameters.values()
                  if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
@@ -793,6 +794,8 @@ class CompiledFunction:
     # -- internals --
 
     def _arity_zero(self) -> bool:
+        import inspect
+
         try:
             return not inspect.signature(self.fn).parameters
         except (TypeError, ValueError):

@@ -350,3 +350,10 @@ def test_importing_autograd_lite_does_not_import_numpy():
     code = "import sys, autograd_lite; print('numpy' in sys.modules)"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_importing_autograd_lite_loads_the_compiler_on_first_use():
+    code = ("import sys, autograd_lite as al; print('autograd_lite.compiler' in sys.modules); "
+            "al.compile; print('autograd_lite.compiler' in sys.modules)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "True"]
