@@ -22,8 +22,9 @@ complex numbers (the cmath references) and on PyTorch tensors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 try:
     from hypothesis import assume
@@ -32,7 +33,14 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("autograd_lite.testing needs hypothesis: pip install 'autograd_lite[check]'") from e
 
 import autograd_lite as al
-from autograd_lite.check import _backward_grads, _compare, _float_differences, complex_step_check, gradcheck, gradgradcheck
+from autograd_lite.check import (
+    _backward_grads,
+    _compare,
+    _float_differences,
+    complex_step_check,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd_lite.op_table import OPS, Domain, OpInfo
 
 __all__ = ["values", "programs", "expressions", "mlps", "Program", "MLPLoss", "assert_gradients_match"]
@@ -81,11 +89,11 @@ class Program:
 
     def complex(self, *zs: complex) -> complex:
         """Run on complex numbers with the cmath references (valid away from kinks)."""
-        return self._run(zs, lambda row: row.cref, lambda zs: sum(zs, 0j))
+        return self._run(zs, _complex_reference, lambda zs: sum(zs, 0j))
 
     def torch(self, torch: Any, *ts: Any) -> Any:
         """Run on PyTorch tensors (pass the torch module: this package never imports it)."""
-        return self._run(ts, lambda row: (lambda *a: row.torch(torch, *a)), lambda ts: sum(ts[1:], ts[0]))
+        return self._run(ts, lambda row: _torch_reference(row, torch), lambda ts: sum(ts[1:], ts[0]))
 
     @property
     def sinks(self) -> list[int]:
@@ -133,8 +141,23 @@ class Program:
     __name__ = "program"
 
 
+
+def _complex_reference(row: OpInfo) -> Callable[..., complex]:
+    if row.cref is None:
+        raise ValueError(f"op {row.name!r} has no complex extension (its OpInfo.cref is None)")
+    return row.cref
+
+
+def _torch_reference(row: OpInfo, torch: Any) -> Callable[..., Any]:
+    op = row.torch
+    if op is None:
+        raise ValueError(f"op {row.name!r} has no PyTorch version (its OpInfo.torch is None)")
+    return lambda *ts: op(torch, *ts)
+
+
 @st.composite
-def programs(draw: Any, n_inputs: int | st.SearchStrategy[int] = st.integers(1, 3), max_ops: int = 8,
+def programs(draw: Any, n_inputs: int | st.SearchStrategy[int] = st.integers(1, 3),  # noqa: B008 - immutable
+             max_ops: int = 8,
              ops: Sequence[str] | None = None, analytic: bool = False,
              inputs: Sequence[float] | None = None) -> Program:
     """Random programs over the op table, with shared subexpressions, and a valid point.
@@ -205,8 +228,14 @@ class MLPLoss:
     def preactivations(self) -> list[float]:
         """Every hidden neuron's w·x + b at ``params`` (to keep relu away from its kink)."""
         seen: list[float] = []
-        self._run(self.params, lambda w, x, b: b + math.fsum(wi * xi for wi, xi in zip(w, x)),
-                  lambda z: seen.append(z) or OPS[self.activation].ref(z), lambda ys: 0.0)
+        act = OPS[self.activation].ref
+
+        def record(z: float) -> float:
+            seen.append(z)
+            return act(z)
+
+        self._run(self.params, lambda w, x, b: b + math.fsum(wi * xi for wi, xi in zip(w, x)), record,
+                  lambda ys: 0.0)
         return seen
 
     def _run(self, params: Sequence[Any], neuron: Callable, act: Callable, loss: Callable) -> Any:

@@ -10,7 +10,6 @@ import pytest
 from hypothesis import assume, given
 from hypothesis import strategies as st
 
-import autograd_lite as al
 from autograd_lite import Value, grad, hessian, value_and_grad
 from autograd_lite.check import complex_step_check, complex_step_grad, gradcheck, gradgradcheck
 from autograd_lite.testing import assert_gradients_match, mlps, programs

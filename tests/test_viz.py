@@ -107,7 +107,7 @@ def test_rankdir_and_option_validation():
 
 
 def test_edge_labels_are_the_local_derivatives():
-    a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     src = to_dot(a * b, derivatives=True)
     assert 'v0 -> o2 [label="-3"]' in src and 'v1 -> o2 [label="2"]' in src
 

@@ -19,7 +19,8 @@ import math
 import os
 import sys
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 # -- micrograd's demo ---------------------------------------------------------------
 

@@ -13,7 +13,8 @@ import ast
 import math
 import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from autograd_lite.engine import Value
 
@@ -111,15 +112,17 @@ def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](*args)
     if isinstance(node, ast.Call):
-        fname = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        func = node.func  # a Name or an Attribute: _children refused anything else
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         x = args[0]
         if fname == "abs":
             return abs(x)
         if type(x) is Value:
             return getattr(x, fname)()
         return getattr(Value(float(x)), fname)().data  # a constant subexpression stays a number
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return float(node.value)
+    assert isinstance(node, ast.Name)  # _children let nothing else through
     return name(node.id)
 
 
@@ -157,8 +160,8 @@ def add_graph_command(sub: Any) -> None:
                    help="with --model: one node per neuron or per layer")
     p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
     p.add_argument("--color", choices=("role", "grad", "none"), default="role",
-                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, or none "
-                        "(default: %(default)s)")
+                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, "
+                        "or none (default: %(default)s)")
     p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
     p.set_defaults(run=lambda args: _graph(args, p))
 

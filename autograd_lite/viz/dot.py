@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from autograd_lite.engine import Value, node_info
 
@@ -233,8 +233,8 @@ def _is_linear(neuron: Any) -> bool:
 def _assign_groups(g: _Built, model: Any, level: str) -> None:
     layers = _model_layers(model)
     g.layers = len(layers)
-    neuron_group = {}   # Value param -> (neuron _Group, layer _Group | None)
-    closed = set()      # neurons whose activation has been seen
+    neuron_group: dict[Value, _Group] = {}  # Value param -> its neuron's _Group
+    closed: set[int] = set()  # ids of the neurons whose activation has been seen
     linear = set()
     neuron_of = {}      # neuron _Group -> its layer _Group (layer level) or itself
     for li, neurons in enumerate(layers, start=1):
@@ -247,18 +247,18 @@ def _assign_groups(g: _Built, model: Any, level: str) -> None:
             g.groups.append(lgroup)
         for ni, neuron in enumerate(neurons, start=1):
             ps = _neuron_params(neuron)
-            ng = _Group(gid=f"n{li}_{ni}", title=f"L{li}.N{ni}", layer=li, n_params=len(ps),
-                        param_grad_norm=_norm(ps))
+            ngroup = _Group(gid=f"n{li}_{ni}", title=f"L{li}.N{ni}", layer=li, n_params=len(ps),
+                            param_grad_norm=_norm(ps))
             if level == "neuron":
-                g.groups.append(ng)
+                g.groups.append(ngroup)
             if _is_linear(neuron):
-                linear.add(id(ng))
-            neuron_of[id(ng)] = lgroup if lgroup is not None else ng
+                linear.add(id(ngroup))
+            neuron_of[id(ngroup)] = lgroup if lgroup is not None else ngroup
             for p in ps:
-                neuron_group[p] = ng
+                neuron_group[p] = ngroup
                 g.param_set.add(p)
     # Walk inputs-first, so a node's operands are assigned before the node.
-    member = {}  # Value -> neuron _Group
+    member: dict[Value, _Group] = {}  # Value -> its neuron's _Group
     for node in g.order:
         if not node.op:
             ng = neuron_group.get(node)
@@ -267,9 +267,9 @@ def _assign_groups(g: _Built, model: Any, level: str) -> None:
             continue
         parents = node.parents
         ng = next((neuron_group[p] for p in parents if p in neuron_group), None)
-        if ng is None and parents:
-            first = member.get(parents[0])
-            same = first is not None and id(first) not in closed and all(member.get(p) is first for p in parents)
+        first = member.get(parents[0]) if ng is None and parents else None
+        if first is not None:
+            same = id(first) not in closed and all(member.get(p) is first for p in parents)
             if same and node.op in ("add", "sum") and len(parents) >= 2:
                 ng = first  # micrograd-style neurons add up their products in a chain
             elif (same and len(parents) == 1 and node.op in _ACTIVATIONS
@@ -369,7 +369,7 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
             if group is None:
-                label = f' [label="{_num(locals_[k])}"]' if derivatives else ""
+                label = f' [label="{_num(locals_[k])}"]' if locals_ is not None else ""
                 lines.append(f"  {src} -> o{i}{label};")
             elif pg is not group:
                 key = (src, group.gid)

@@ -13,7 +13,8 @@ the matplotlib Figure.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from autograd_lite.engine import Value, no_grad
 
@@ -251,7 +252,7 @@ def plot_grad_norms(norms: Any, ax: Any = None, *, title: str = "gradient norm p
     ['layer 1', 'layer 2']
     """
     if not isinstance(norms, (list, tuple, Mapping)) or (isinstance(norms, Mapping) and "grad_norms" in norms):
-        norms = norms["grad_norms"] if isinstance(norms, Mapping) else getattr(norms, "grad_norms")
+        norms = norms["grad_norms"] if isinstance(norms, Mapping) else norms.grad_norms
     if isinstance(norms, Mapping):
         curves = {str(k): [float(v) for v in vs] for k, vs in norms.items()}
     else:

@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from autograd_lite.engine import Value
 from autograd_lite.viz.dot import to_dot
