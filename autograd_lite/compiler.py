@@ -223,7 +223,7 @@ class _Recorder:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 
-        cls.data = property(get, member.__set__)  # type: ignore[method-assign,assignment,misc]
+        cls.data = property(get, member.__set__)  # type: ignore[assignment,misc]
         if "item" in cls.__dict__:
             self.saved["item"] = cls.__dict__["item"]
             item = cls.__dict__["item"]
@@ -967,7 +967,7 @@ def _column(c: Any, i: int, backend: str) -> Any:
     return c if isinstance(c, list) else list(c)
 
 
-def compile(fn: Callable[..., Value], params: Any = (), backend: str = "python") -> CompiledFunction:  # noqa: A001
+def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python") -> CompiledFunction:
     """Trace ``fn`` on its first call and run it as generated straight-line code from then on.
 
     - ``fn`` takes one sample's arguments (floats, or lists of floats; ints are
