@@ -124,7 +124,7 @@ _FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "rdiv": "{0} / {1}", "pow": "_pow({0}, {1})", "rpow": "_pow({0}, {1})", "neg": "-{0}", "abs": "abs({0})",
     "exp": "_exp({0})", "log": "_log({0})", "sqrt": "_sqrt({0})", "tanh": "_tanh({0})",
-    "sigmoid": "_sigmoid({0})", "relu": "{0} if {0} > 0.0 else 0.0",
+    "sigmoid": "_sigmoid({0})", "relu": "0.0 if {0} <= 0.0 else {0}",
     "leaky_relu": "{0} if {0} > 0.0 else {1} * {0}", "softplus": "_softplus({0})", "sin": "_sin({0})",
     "cos": "_cos({0})", "id": "{0}",
 }
@@ -148,7 +148,7 @@ def _py_locals(op: str, a: str, b: str | None, out: str, a_is_value: bool, b_is_
     one = {
         "neg": "-1.0", "abs": f"(1.0 if {a} > 0.0 else (-1.0 if {a} < 0.0 else 0.0))", "exp": out,
         "log": f"1.0 / {a}", "sqrt": f"(0.5 / {out} if {out} else _inf)", "tanh": f"1.0 - {out} * {out}",
-        "sigmoid": f"{out} * (1.0 - {out})", "relu": f"(1.0 if {a} > 0.0 else 0.0)",
+        "sigmoid": f"{out} * (1.0 - {out})", "relu": f"(0.0 if {a} <= 0.0 else 1.0)",
         "leaky_relu": f"(1.0 if {a} > 0.0 else {b})", "softplus": f"_sigmoid({a})", "sin": f"_cos({a})",
         "cos": f"-_sin({a})", "id": "1.0",
     }[op]
@@ -592,12 +592,12 @@ def _python_source(prog: _Program) -> str:
 
 
 class _Block:
-    """Backward code that runs only when a relu passes its gradient (x > 0): a dead unit's block is skipped."""
+    """Backward code that runs only when a relu passes its gradient (not x <= 0): a dead unit's block is skipped."""
 
     def __init__(self, parent: _Block | None, cond: str | None, dropped: str | None) -> None:
         self.parent = parent
-        self.cond = cond          # the relu's input is > 0
-        self.dropped = dropped    # the gradient the relu would multiply by 0.0 when cond fails
+        self.cond = cond          # the relu passes its gradient: its input is not <= 0
+        self.dropped = dropped    # the gradient the relu stops when cond fails
         self.items: list = []     # lines and nested _Blocks, in order
         self.depth: int = 0 if parent is None else parent.depth + 1
         self.values: set = set()  # node values used as local derivatives inside (checked finite when skipped)
@@ -639,7 +639,7 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
         c, spec = cs[0]
         if len(cs) == 1 and c.op == "relu" and spec == ("expr", 0) and n not in params:
             parent = block_of[c]
-            b = _Block(parent, f"{n.name} > 0.0", alias.get(c, f"g_{c.name}"))
+            b = _Block(parent, f"not {n.name} <= 0.0", alias.get(c, f"g_{c.name}"))
             block_of[n] = b
             alias[n] = alias.get(c, f"g_{c.name}")
             continue
@@ -673,8 +673,8 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
             if parent in alias:  # the relu's own term: its input's gradient is the relu's inside the block
                 continue
             local = _py_local(n, spec)
-            if n.op == "relu" and spec == ("expr", 0):
-                term = f"{g} if {_atom(n.operands[0])} > 0.0 else {g} * 0.0"
+            if n.op == "relu" and spec == ("expr", 0):  # a dead relu passes nothing on (not 0 * g)
+                term = f"0.0 if {_atom(n.operands[0])} <= 0.0 else {g}"
             elif local is None:
                 term = g
             elif local == "-1.0":
@@ -706,7 +706,9 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
             if not blk.items:
                 out.append("    " * depth + "pass")
             checked = True
-            terms = [blk.dropped or "0.0"] + sorted(blk.values)
+            # the relu blocks its gradient, but backward() still multiplies the node's zero gradient
+            # by each local derivative inside: a non-finite one makes a NaN there
+            terms = ["0.0"] + sorted(blk.values)
             out.append("    " * (depth - 1) + "else:")
             for k in range(0, len(terms), _CHUNK):
                 out.append("    " * depth + f"_fin += 0.0 * ({' + '.join(terms[k:k + _CHUNK])})")
@@ -830,7 +832,7 @@ class CompiledFunction:
         # graph holding this call and the previous one would (fit: the data loss, then its L2 penalty)
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
-        anomaly = getattr(engine.detect_anomaly, "_depth", 0) > 0  # TEMPORARY: needs a public accessor
+        anomaly = _anomaly_mode()
         if anomaly or self._eager_reason is not None or (not grad and not self._traces):
             return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
         # group the samples by their static arguments (ints): one trace each
@@ -923,6 +925,23 @@ class CompiledFunction:
         self._traces[key] = trace
         self._last = trace
         return trace
+
+
+_PROBE = Value(1.0)
+
+
+def _anomaly_mode() -> bool:
+    """True inside detect_anomaly() (in this thread): the engine then refuses to make an inf node.
+
+    The engine has no accessor for the mode; this asks through public behaviour only.
+    """
+    if not is_grad_enabled():
+        return False  # no nodes are recorded, so anomaly mode checks nothing either
+    try:
+        _PROBE * math.inf
+    except FloatingPointError:
+        return True
+    return False
 
 
 def _exec(source: str, name: str, namespace: dict) -> Callable:

@@ -34,7 +34,7 @@ _NP_FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "rdiv": "{0} / {1}", "pow": "_np.power({0}, {1})", "rpow": "_np.power({0}, {1})", "neg": "-{0}",
     "abs": "_np.abs({0})", "exp": "_np.exp({0})", "log": "_np.log({0})", "sqrt": "_np.sqrt({0})",
-    "tanh": "_np.tanh({0})", "sigmoid": "_np_sigmoid({0})", "relu": "_np.where({0} > 0.0, {0}, 0.0)",
+    "tanh": "_np.tanh({0})", "sigmoid": "_np_sigmoid({0})", "relu": "_np.where({0} <= 0.0, 0.0, {0})",
     "leaky_relu": "_np.where({0} > 0.0, {0}, {1} * {0})", "softplus": "_np_softplus({0})", "sin": "_np.sin({0})",
     "cos": "_np.cos({0})", "id": "{0}",
 }
@@ -89,7 +89,7 @@ def _np_locals(n: _Node, i: int) -> str | None:
         return f"_np_dpow_base({a}, {b})" if i == 0 else f"_np_dpow_exponent({a}, {out})"
     return {
         "neg": "-1.0", "abs": f"_np.sign({a})", "exp": out, "log": f"(1.0 / {a})", "sqrt": f"(0.5 / {out})",
-        "tanh": f"(1.0 - {out} * {out})", "sigmoid": f"({out} * (1.0 - {out}))", "relu": f"({a} > 0.0)",
+        "tanh": f"(1.0 - {out} * {out})", "sigmoid": f"({out} * (1.0 - {out}))", "relu": f"_np.where({a} <= 0.0, 0.0, 1.0)",
         "leaky_relu": f"_np.where({a} > 0.0, 1.0, {b})", "softplus": f"_np_sigmoid({a})", "sin": f"_np.cos({a})",
         "cos": f"(-_np.sin({a}))",
     }[op]
@@ -446,6 +446,8 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     probe = _Node(g.name, g.kind, operands, True, True, 0.0)
                     local = _np_locals(probe, 0)
                     term = gm if local is None else f"{gm} * {local}"
+                    if g.kind == "relu":  # a dead relu passes nothing on (not 0 * g)
+                        term = f"_np.where({src.name} <= 0.0, 0.0, {gm})"
                     matrix_contribs.setdefault(src, []).append(f"({term})")
                 continue
             if n not in started:
@@ -458,11 +460,13 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     local = _atom(spec[1])
                 elif not n.batched:
                     local = _py_local(n, spec)
-                    if n.op == "relu":
-                        local = f"(1.0 if {_atom(n.operands[0])} > 0.0 else 0.0)"
                 else:
                     local = _np_locals(n, spec[1])
                 term = gname if local is None else (f"-{gname}" if local == "-1.0" else f"{gname} * {local}")
+                if n.op == "relu":  # a dead relu passes nothing on (not 0 * g)
+                    a = _atom(n.operands[0])
+                    term = f"(0.0 if {a} <= 0.0 else {gname})" if not n.batched else \
+                        f"_np.where({a} <= 0.0, 0.0, {gname})"
                 if parent in member_of:
                     # a grouped parent read one column at a time: its column gradient
                     target = parent

@@ -357,3 +357,17 @@ def test_importing_autograd_lite_loads_the_compiler_on_first_use():
             "al.compile; print('autograd_lite.compiler' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.split() == ["False", "True"]
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_dead_relu_blocks_an_infinite_gradient_as_eager_does(backend):
+    # relu(w*x - 1) = 0 feeds sqrt, whose derivative at 0 is inf: the relu passes nothing back, not 0 * inf
+    w = Value(0.5)
+    fn = lambda x: (w * x - 1.0).relu().sqrt() + w * x  # noqa: E731
+    fast = al.compile(fn, [w], backend=backend)
+    value = fast.batch([1.0, 4.0, 0.5], reduce="sum")
+    got = w.grad
+    w.grad = 0.0
+    ref = al.sum([fn(x) for x in [1.0, 4.0, 0.5]])
+    ref.backward()
+    assert close(value, ref.data) and close(got, w.grad) and math.isfinite(got)
