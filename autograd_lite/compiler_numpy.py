@@ -89,7 +89,8 @@ def _np_locals(n: _Node, i: int) -> str | None:
         return f"_np_dpow_base({a}, {b})" if i == 0 else f"_np_dpow_exponent({a}, {out})"
     return {
         "neg": "-1.0", "abs": f"_np.sign({a})", "exp": out, "log": f"(1.0 / {a})", "sqrt": f"(0.5 / {out})",
-        "tanh": f"(1.0 - {out} * {out})", "sigmoid": f"({out} * (1.0 - {out}))", "relu": f"_np.where({a} <= 0.0, 0.0, 1.0)",
+        "tanh": f"(1.0 - {out} * {out})", "sigmoid": f"({out} * (1.0 - {out}))",
+        "relu": f"_np.where({a} <= 0.0, 0.0, 1.0)",
         "leaky_relu": f"_np.where({a} > 0.0, 1.0, {b})", "softplus": f"_np_sigmoid({a})", "sin": f"_np.cos({a})",
         "cos": f"(-_np.sin({a}))",
     }[op]
