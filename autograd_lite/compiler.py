@@ -746,6 +746,7 @@ class CompiledFunction:
         self._eager_reason: str | None = None
         self._last: _Trace | None = None
         self._aux = False  # fn returns (value, [outputs]); fit reads the model's outputs this way
+        self._dropouts: list = []  # the model's Dropout modules: refused while in training mode
         self.__name__ = getattr(fn, "__name__", "compiled")
         self.__doc__ = getattr(fn, "__doc__", None)
 
@@ -827,9 +828,17 @@ class CompiledFunction:
             vals.append(out.data)
         return vals
 
+    def _check_dropout(self) -> None:
+        # checked at every call: model.train() after compiling would otherwise go unnoticed
+        if any(d.training for d in self._dropouts):
+            raise CompileError("compile: the model has a Dropout in training mode: its random mask changes the "
+                               "graph at every call.  Call model.eval(), or train without compile")
+
     def _run(self, cols: list, n: int, reduce: str, outs: list | None = None, into: bool = False) -> float:
         # into: add each gradient term to the parameters' current .grad in turn, as one backward() over a
         # graph holding this call and the previous one would (fit: the data loss, then its L2 penalty)
+        if self._dropouts:
+            self._check_dropout()
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
         anomaly = _anomaly_mode()
@@ -1036,10 +1045,11 @@ def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python") -
         if p not in seen:
             seen.add(p)
             unique.append((p, names[i] if names else f"p{i}"))
+    dropouts: list = []
     if hasattr(params, "modules") and callable(params.modules):
         from autograd_lite.nn import Dropout
-        for m in params.modules():
-            if isinstance(m, Dropout) and m.training and m.p > 0.0:
-                raise CompileError("compile: the model has a Dropout in training mode: its random mask changes the "
-                                   "graph at every call.  Call model.eval(), or train without compile")
-    return CompiledFunction(fn, [p for p, _ in unique], [n for _, n in unique], backend)
+        dropouts = [m for m in params.modules() if isinstance(m, Dropout) and m.p > 0.0]
+    fast = CompiledFunction(fn, [p for p, _ in unique], [n for _, n in unique], backend)
+    fast._dropouts = dropouts
+    fast._check_dropout()
+    return fast

@@ -336,7 +336,13 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
             return term(out, t), [out]
         return loss_fn([out], [t]), ([out] if type(out) is Value else out)
 
-    fast = compile_fn(per_sample, params, backend=compile)
+    from autograd_lite.compiler import CompileError
+    try:
+        fast = compile_fn(per_sample, model, backend=compile) if hasattr(model, "modules") else \
+            compile_fn(per_sample, params, backend=compile)
+    except CompileError as e:  # dropout in training mode: its random masks change the graph every step
+        warnings.warn(f"fit: {e}; training eagerly", stacklevel=3)
+        return None
     fast._aux = True
     penalty = compile_fn(lambda: _l2(params, l2), params, backend=compile) if l2 else None
 

@@ -264,6 +264,9 @@ def test_dropout_in_training_mode_is_refused_and_eval_mode_compiles():
     model.eval()
     fast = al.compile(lambda x: model(x), model)
     assert fast([1.0, 2.0]) == model([1.0, 2.0]).data
+    model.train()  # back to training mode after compiling: refused at the next call
+    with pytest.raises(al.compiler.CompileError, match="Dropout in training mode"):
+        fast([1.0, 2.0])
 
 
 def test_a_private_random_generator_is_caught_by_tracing_twice():

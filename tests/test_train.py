@@ -212,3 +212,11 @@ def test_compiled_fit_with_class_labels_and_bad_options():
         fit(model, X, y, loss="cross_entropy", epochs=1, progress=False, compile="cuda")
     with pytest.raises(ValueError, match="named loss"):
         fit(model, X, y, loss=lambda out, t: out[0][0], epochs=1, progress=False, compile=True)
+
+
+def test_compiled_fit_with_dropout_trains_eagerly_and_says_so():
+    X, y = make_moons(30, noise=0.2, seed=1, labels=(-1, 1))
+    model = MLP(2, [4, 1], dropout=0.2, seed=0)
+    with pytest.warns(UserWarning, match="Dropout in training mode"):
+        history = fit(model, X, y, loss="hinge", epochs=2, progress=False, compile=True)
+    assert history.epochs == 2
