@@ -33,6 +33,7 @@ from typing import Any, TypedDict
 
 from autograd_lite.data import batches
 from autograd_lite.engine import Value, no_grad
+from autograd_lite.engine import sum as engine_sum
 
 __all__ = ["fit", "evaluate", "accuracy", "predict", "History", "LOSSES", "progress_bar_available"]
 
@@ -326,6 +327,16 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
     }
     term = terms.get(loss_name)
     static = term is None  # the other losses take their targets as numbers: class labels, baked in
+    ce_term: Callable[[Any, int], Value] | None = None
+    if loss_name == "cross_entropy":
+        # log(sum(exp(z - z[t]))) = logsumexp(z) - z[t], shifted by the target's logit instead of the
+        # largest one (which losses.cross_entropy reads from .data, a decision a trace cannot replay): the
+        # same value up to rounding; an overflow (a logit 709 above the target's) re-runs the step eagerly
+        def shifted_ce(out: Any, t: int) -> Value:
+            zt = out[t]
+            return engine_sum([(z - zt).exp() for z in out]).log()
+
+        ce_term = shifted_ce
     if static and not labels:
         warnings.warn(f"fit: compile needs class-label targets for {loss_name}; training eagerly", stacklevel=3)
         return None
@@ -334,6 +345,8 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
         out = model(x)
         if term is not None and type(out) is Value:
             return term(out, t), [out]
+        if ce_term is not None and type(out) is not Value:
+            return ce_term(out, t), out
         return loss_fn([out], [t]), ([out] if type(out) is Value else out)
 
     from autograd_lite.compiler import CompileError
