@@ -9,7 +9,7 @@ BASE   := $(VENV)/.created
 STAMP  := $(VENV)/.installed
 DEMO   := $(VENV)/.demo-installed
 
-.PHONY: demo test venv notebooks torch bench bench-demo clean
+.PHONY: demo test venv notebooks torch bench bench-demo docs lite clean
 
 # The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra only.
 demo: $(DEMO)
@@ -26,7 +26,7 @@ test: $(STAMP)
 venv: $(STAMP)
 
 $(STAMP): pyproject.toml | $(BASE)
-	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
+	$(PY) -m pip install -q -e ".[test,viz,notebooks,docs]"
 	touch $@
 
 $(BASE):
@@ -53,5 +53,17 @@ bench-demo: $(STAMP)
 	$(PY) -m pip install -q -e ".[bench]"
 	$(PY) benchmarks/demo_step.py
 
+# The documentation site into site/: the README as home page, the notebooks with their committed
+# outputs, an API page per public module (mkdocs.yml, docs/hooks.py).  --strict: a warning, such as
+# a broken link, fails the build.  Open site/index.html, or serve it: python3 -m http.server -d site
+docs: $(STAMP)
+	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+# The in-browser site into site/lite/ (JupyterLite on Pyodide, run from local files only), beside the
+# docs, which link to it.  Needs Node's npm, which fetches the Pyodide package (docs/lite/build.py).
+# Serve it over HTTP (a browser will not run it from file://): python3 -m http.server -d site
+lite: docs
+	$(PY) docs/lite/build.py
+
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis site .cache
