@@ -10,7 +10,7 @@
 """
 
 from autograd_lite.engine import (
-    Value, cos, detect_anomaly, dot, exp, is_grad_enabled, leaky_relu, log, no_grad,
+    Value, abs, cos, detect_anomaly, dot, exp, is_grad_enabled, leaky_relu, log, no_grad,
     relu, sigmoid, sin, softplus, sqrt, sum, tanh,
 )
 from autograd_lite.functional import grad, hessian, value_and_grad
@@ -21,7 +21,7 @@ from autograd_lite.custom import primitive
 
 __version__ = "0.1.0"
 
-# `sum` stays out of __all__ so `from autograd_lite import *` does not shadow the builtin.
+# `sum` and `abs` stay out of __all__ so `from autograd_lite import *` does not shadow the builtins.
 __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",

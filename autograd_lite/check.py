@@ -24,7 +24,7 @@ import cmath
 import math
 from typing import Any, Callable, Sequence
 
-from autograd_lite.engine import Value
+from autograd_lite.engine import Value, node_info
 from autograd_lite.functional import grad
 
 __all__ = ["GradcheckError", "gradcheck", "gradgradcheck", "numerical_grad",
@@ -237,7 +237,8 @@ def _evaluate_complex(order: list[Value], seeds: dict[Value, complex]) -> comple
             z[node] = complex(node.data)
         else:
             rule = _COMPLEX_RULES.get(node.op) or _custom_rule(node.op)
-            z[node] = rule(node, [z[p] for p in node.parents])
+            # the operands in order, each Value replaced by its complex value (numbers stay floats)
+            z[node] = rule(node, [z[o] if type(o) is Value else o for o in node_info(node).operands])
     return z[order[-1]]
 
 
@@ -246,33 +247,17 @@ def _sign(x: float) -> float:
     return 1.0 if x > 0 else -1.0 if x < 0 else 0.0
 
 
-def _sub(n: Value, z: list[complex]) -> complex:
-    if len(z) == 2:
-        return z[0] - z[1]
-    # x - c and c - x record the same op; the local derivative's sign tells which
-    return z[0] - n._db if n._da > 0 else n._db - z[0]
+def _leaky_relu(n: Value, z: list[Any]) -> complex:
+    # the branch is the parent's, as in the forward; z is (x, slope)
+    return z[0] if node_info(n).parents[0].data > 0 else z[1] * z[0]
 
 
-def _leaky_relu(n: Value, z: list[complex]) -> complex:
-    x = n.parents[0].data
-    if x > 0:
-        return z[0]
-    # the slope is the op's constant operand; recover it from the forward values
-    slope = n.data / x if x != 0.0 else n._da
-    return slope * z[0]
-
-
-def _dot(n: Value, z: list[complex]) -> complex:
-    # The first n._b parents are the w's of Value-times-Value pairs and the next
-    # n._b their x's; each later parent (a Value times a number, or the bias) is
-    # multiplied by its local derivative, that number.  Products of two numbers
-    # are only in the real part.
-    k = n._b
-    total = 0j
-    for zw, zx in zip(z[:k], z[k:2 * k]):
-        total += zw * zx
-    for zi, d in zip(z[2 * k:], n._da[2 * k:]):
-        total += zi * d
+def _dot(n: Value, z: list[Any]) -> complex:
+    # z is (bias, w0, x0, w1, x1, ...).  The real part is the node's own value, so
+    # rounding in the complex products cannot move it; the derivative is in the imaginary part.
+    total = 0j + z[0]
+    for i in range(1, len(z), 2):
+        total += z[i] * z[i + 1]
     return complex(n.data, total.imag)
 
 
@@ -295,16 +280,16 @@ def _cpow(x: complex, y: complex) -> complex:
     return x ** y
 
 
-# op name -> (node, parent values as complex) -> complex value.  Constants come from
-# the node (the engine records a constant operand in _db).
-_COMPLEX_RULES: dict[str, Callable[[Value, list[complex]], complex]] = {
-    "add": lambda n, z: z[0] + z[1] if len(z) == 2 else z[0] + n._db,
-    "sub": _sub,
-    "mul": lambda n, z: z[0] * z[1] if len(z) == 2 else z[0] * n._db,
-    "div": lambda n, z: z[0] / z[1] if len(z) == 2 else z[0] / n._db,
-    "rdiv": lambda n, z: n._db / z[0],
-    "pow": lambda n, z: _cpow(z[0], z[1]) if len(z) == 2 else _cpow(z[0], complex(n._db)),
-    "rpow": lambda n, z: _cpow(complex(n._db), z[0]),
+# op name -> (node, its operands in order: Values as complex, numbers as floats) -> complex value.
+_COMPLEX_RULES: dict[str, Callable[[Value, list[Any]], complex]] = {
+    "add": lambda n, z: z[0] + z[1],
+    "sub": lambda n, z: z[0] - z[1],
+    "rsub": lambda n, z: z[0] - z[1],
+    "mul": lambda n, z: z[0] * z[1],
+    "div": lambda n, z: z[0] / z[1],
+    "rdiv": lambda n, z: z[0] / z[1],
+    "pow": lambda n, z: _cpow(complex(z[0]), complex(z[1])),
+    "rpow": lambda n, z: _cpow(complex(z[0]), complex(z[1])),
     "neg": lambda n, z: -z[0],
     "abs": lambda n, z: _sign(z[0].real) * z[0],
     "relu": lambda n, z: z[0] if z[0].real > 0 else 0j,
@@ -317,7 +302,7 @@ _COMPLEX_RULES: dict[str, Callable[[Value, list[complex]], complex]] = {
     "softplus": lambda n, z: _csoftplus(z[0]),
     "sin": lambda n, z: cmath.sin(z[0]),
     "cos": lambda n, z: cmath.cos(z[0]),
-    "sum": lambda n, z: complex(n.data, sum(zi.imag for zi in z)),  # linear: the imaginary parts add
+    "sum": lambda n, z: complex(n.data, sum(complex(zi).imag for zi in z)),  # linear: the imaginary parts add
     "dot": _dot,
     "id": lambda n, z: z[0],
 }

@@ -24,7 +24,7 @@ from __future__ import annotations
 
 from typing import Any, Callable
 
-from autograd_lite.engine import _DERIVATIVES, Value, _node, _to_float
+from autograd_lite.engine import _DERIVATIVES, Value, _node, _to_float, node_info
 
 __all__ = ["Primitive", "primitive"]
 
@@ -84,20 +84,19 @@ class Primitive:
             if partials[i] is None:
                 raise TypeError(f"{self.name}: argument {i} is not differentiable, but a Value was passed")
         locals_ = tuple(_to_float(partials[i](*xs), f"{self.name}: partial {i}") for i in which)
-        # Stored as an n-ary node: the parents and their local derivatives as tuples,
-        # and (as dot does with its partners) the op's own payload in _b: here every
-        # argument, so the higher-order rule can call the partials on them.
-        return _node(out, self.name, tuple(args[i] for i in which), locals_, args)
+        # An n-ary node: the parents and their local derivatives, and every argument
+        # (numbers as the floats the forward saw), which node_info reports as the
+        # operands and the higher-order rule calls the partials on.
+        operands = tuple(a if type(a) is Value else x for a, x in zip(args, xs))
+        return _node(out, self.name, tuple(args[i] for i in which), locals_, operands)
 
     def _value_rule(self, node: Value) -> tuple:
         # The local derivatives as Values: the same partials, called on the recorded arguments.
-        args = node._b
+        args = node_info(node).operands
         return tuple(self.partials[i](*args) for i, a in enumerate(args) if type(a) is Value)
 
-    def _complex_rule(self, node: Value, z: list[complex]) -> complex:
-        # The recorded arguments with each Value replaced by its complex value.
-        it = iter(z)
-        args = [next(it) if type(a) is Value else a for a in node._b]
+    def _complex_rule(self, node: Value, args: list[Any]) -> complex:
+        # args: the recorded arguments, each Value replaced by its complex value.
         f = self.complex_forward or self.forward
         try:
             return complex(f(*args))

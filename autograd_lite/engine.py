@@ -17,12 +17,13 @@ import math
 import os
 import sys
 from contextlib import ContextDecorator
-from typing import Callable, Iterable, Sequence
+from typing import Callable, Iterable, NamedTuple, Sequence
 
 __all__ = [
     "Value", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
     "sin", "cos", "sum", "dot",
+    "NodeInfo", "node_info",
 ]
 
 _new = object.__new__
@@ -62,11 +63,12 @@ class Value:
     # 120 bytes instead of ~200.
     #   _a, _da   first parent, and d(self)/d(_a) as a float      (None: a leaf)
     #   _b, _db   second parent and its local derivative (_b None: one parent;
-    #             then _db keeps the op's constant operand, if any, for the
-    #             higher-order rule: the exponent of x ** 3, say)
+    #             then _db keeps the op's number operand, if any: the exponent
+    #             of x ** 3, the c of c - x ("rsub"), leaky_relu's slope)
     #   n-ary ops (sum, dot, custom): _a is the tuple of parents and _da the
-    #             tuple of local derivatives; _b may hold what the op's
-    #             higher-order rule needs (see dot and custom.primitive).
+    #             tuple of local derivatives; _b and _db hold what node_info
+    #             and the higher-order rule need (see sum, dot, custom.primitive).
+    # Only this module reads these slots; every other module calls node_info().
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
 
     # numpy scalars on the left (np.float64(2) * v) defer to our reflected ops.
@@ -132,7 +134,7 @@ class Value:
         c = other if type(other) is float else _constant(other, "-")
         if c is None:
             return NotImplemented
-        return _node(c - self.data, "sub", self, -1.0, None, c)
+        return _node(c - self.data, "rsub", self, -1.0, None, c)
 
     def __mul__(self, other) -> Value:
         if type(other) is Value:
@@ -148,7 +150,7 @@ class Value:
             return NotImplemented
         return _node(c * self.data, "mul", self, c, None, c)
 
-    _DERIVATIVES["add"] = _DERIVATIVES["sub"] = lambda n: _stored_locals(n)
+    _DERIVATIVES["add"] = _DERIVATIVES["sub"] = _DERIVATIVES["rsub"] = lambda n: _stored_locals(n)
     # d(a*b)/da = b and d(a*b)/db = a; times a constant c, it is c.
     _DERIVATIVES["mul"] = lambda n: (n._b, n._a) if n._b is not None else (n._db,)
 
@@ -219,7 +221,7 @@ class Value:
     def __abs__(self) -> Value:
         x = self.data
         # abs'(0) = 0, as in PyTorch (the subgradient in the middle of [-1, 1])
-        return _node(abs(x), "abs", self, 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0))
+        return _node(math.fabs(x), "abs", self, 1.0 if x > 0.0 else (-1.0 if x < 0.0 else 0.0))
 
     _DERIVATIVES["abs"] = lambda n: _stored_locals(n)  # piecewise constant
 
@@ -292,7 +294,10 @@ class Value:
         """x for x > 0, else slope * x.  The derivative at 0 is slope, as in PyTorch."""
         x = self.data
         slope = slope if type(slope) is float else _to_float(slope, "leaky_relu slope")
-        return _node(x, "leaky_relu", self, 1.0) if x > 0.0 else _node(slope * x, "leaky_relu", self, slope)
+        # the slope is kept (in _db) on both branches: node_info reports it
+        if x > 0.0:
+            return _node(x, "leaky_relu", self, 1.0, None, slope)
+        return _node(slope * x, "leaky_relu", self, slope, None, slope)
 
     _DERIVATIVES["leaky_relu"] = lambda n: _stored_locals(n)  # piecewise constant
 
@@ -372,6 +377,56 @@ class Value:
         """A new leaf with the same data (and label): gradients stop here."""
         return Value(self.data, self.label)
 
+    # -- PyTorch's scalar idioms -------------------------------------------------
+
+    def item(self) -> float:
+        """The value as a plain float, as ``tensor.item()`` (the same as ``data``)."""
+        return self.data
+
+    def __format__(self, spec: str) -> str:
+        """``f"{loss:.4f}"`` formats ``data``; an empty spec gives the repr, as ``str(v)``."""
+        return format(self.data, spec) if spec else repr(self)
+
+    def __float__(self) -> float:
+        # float(v) and math.exp(v) would hand back a plain number and silently drop the
+        # gradient, so they stay errors; this one says why and what to write instead.
+        raise TypeError(
+            "a Value cannot become a plain float here: float() and the math module would drop its "
+            "gradient without a word. Use the Value's own op (v.exp(), v.tanh(), or autograd_lite.exp(v)) "
+            "to stay in the graph, and v.item() or v.data when you want the number itself")
+
+    # -- micrograd's names: code written for micrograd and its lecture runs as is --
+
+    @property
+    def _prev(self) -> set[Value]:
+        """micrograd's parents: a set (``a * a`` has one; ``parents`` keeps both, in order)."""
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        """The op as micrograd draws it: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf."""
+        op = self.op
+        if op == "pow" and self._b is None:  # a number exponent is part of the symbol
+            c = self._db
+            return f"**{int(c) if c.is_integer() else c}"
+        return _MICROGRAD_OPS.get(op, op)
+
+    def _backward(self) -> None:
+        """One node's step of the chain rule: add ``grad * local derivative`` to each parent's ``grad``.
+
+        micrograd's lecture runs these by hand, root first; in reverse topological
+        order they add exactly what ``backward()`` adds.  A leaf does nothing.
+        """
+        g = self.grad
+        for p, d in zip(self.parents, _stored_locals(self)):
+            p.grad += g * d
+
+
+# micrograd's symbols for the ops it has; the rest keep their names (div and sub are
+# single nodes here, where micrograd builds them from * and **-1, or + and neg).
+_MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**", "rpow": "**",
+                  "neg": "-", "relu": "ReLU"}
+
 
 # -- n-ary primitives: one node however many inputs -------------------------------
 
@@ -384,13 +439,26 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite
     """
     parents = []
     total = 0.0
-    for v in values:
+    items = iter(values)
+    for v in items:
+        if type(v) is not Value:
+            break
+        parents.append(v)
+        total += v.data
+    else:  # Values only: the operands are the parents
+        return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
+    # A number among the items: keep every item, in order, in _b for node_info.
+    operands: list = list(parents)
+    for v in (v, *items):
         if type(v) is Value:
             parents.append(v)
+            operands.append(v)
             total += v.data
         else:
-            total += _to_float(v, "sum()")
-    return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
+            c = _to_float(v, "sum()")
+            operands.append(c)
+            total += c
+    return _node(total, "sum", tuple(parents), (1.0,) * len(parents), tuple(operands))
 
 
 _DERIVATIVES["sum"] = lambda n: _stored_locals(n)
@@ -414,8 +482,13 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     # Values, then those pairs' x's (each pair's two factors are each other's local
     # derivative), then the Values times a number (whose local derivative is that
     # number), then the bias.  _b keeps the number of pairs: with it the
-    # higher-order rule finds each parent's partner.
-    acc = bias.data if type(bias) is Value else _to_float(bias, "dot() bias")
+    # higher-order rule finds each parent's partner.  _db keeps the bias (a Value
+    # or a float) on the two fast paths, and every operand, in order, on the mixed
+    # one: what node_info needs to give the operands in mathematical order.
+    if type(bias) is Value:
+        acc = bias.data
+    else:
+        bias = acc = _to_float(bias, "dot() bias")
     # Two shapes cover a network's neurons, each with a tight loop of its own: a
     # hidden neuron's factors are all Values, a first layer's inputs plain floats.
     # Anything else takes the general loop in _dot_mixed.
@@ -431,8 +504,8 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
         acc += wd * xd
     else:
         if type(bias) is Value:
-            return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data))
-        return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data))
+            return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data), bias)
+        return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data), bias)
     if w_data:
         return _dot_mixed(ws, xs, bias)
     for w, x in zip(ws, xs):  # Values times floats: each float is its Value's local derivative
@@ -440,13 +513,14 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
             return _dot_mixed(ws, xs, bias)
         acc += w.data * x
     if type(bias) is Value:
-        return _node(acc, "dot", (*ws, bias), (*xs, 1.0), 0)
-    return _node(acc, "dot", tuple(ws), tuple(xs), 0)
+        return _node(acc, "dot", (*ws, bias), (*xs, 1.0), 0, bias)
+    return _node(acc, "dot", tuple(ws), tuple(xs), 0, bias)
 
 
 def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:
     """dot when some factors are numbers (a first layer's inputs, say); the same runs of parents."""
-    acc = bias.data if type(bias) is Value else _to_float(bias, "dot() bias")
+    acc = bias.data if type(bias) is Value else bias  # dot() made a number bias a float
+    operands: list = [bias]  # bias, w0, x0, w1, x1, ...: the order of the sum
     pair_w: list = []
     pair_x: list = []
     w_data: list = []
@@ -474,13 +548,15 @@ def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: V
                 single_data.append(wd)
             else:
                 xd = x if type(x) is float else _to_float(x, "dot()")
+        operands.append(w if type(w) is Value else wd)
+        operands.append(x if type(x) is Value else xd)
         acc += wd * xd
     parents = pair_w + pair_x + single
     locals_ = x_data + w_data + single_data
     if type(bias) is Value:
         parents.append(bias)
         locals_.append(1.0)
-    return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w))
+    return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w), tuple(operands))
 
 
 def _dot_partners(node: Value) -> tuple:
@@ -534,6 +610,13 @@ relu = _elementwise("relu", _relu)
 softplus = _elementwise("softplus", lambda x: _softplus(x))
 sin = _elementwise("sin", lambda x: _trig(math.sin, "sin", x))
 cos = _elementwise("cos", lambda x: _trig(math.cos, "cos", x))
+
+
+def abs(x):  # noqa: A001 - autograd_lite.abs, like torch.abs (the engine itself uses math.fabs)
+    """abs(x): ``abs(v)`` for a Value (recorded in the graph; abs'(0) = 0); a float for a plain number."""
+    if type(x) is Value:
+        return x.__abs__()
+    return math.fabs(_to_float(x, "abs()"))
 
 
 def leaky_relu(x, slope: float = 0.01):
@@ -720,6 +803,84 @@ def _stored_locals(node: Value) -> tuple:
     return (da,) if node._b is None or type(node._a) is tuple else (da, node._db)
 
 
+class NodeInfo(NamedTuple):
+    """What one node of the graph records, as ``node_info`` reports it.
+
+    ``op`` is the op's name ("" for a leaf, or a custom primitive's name);
+    ``parents`` the Value operands in the order backward uses (duplicates kept);
+    ``local_grads`` d(node)/d(parent) as floats, aligned with ``parents``;
+    ``operands`` every operand of the forward in mathematical order, numbers
+    included: evaluating them in that order gives ``node.data`` to the bit.
+    """
+
+    op: str
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    operands: tuple[Value | float, ...]
+
+
+# ops whose number operand comes first: c - x, c / x, c ** x
+_NUMBER_FIRST = frozenset({"rsub", "rdiv", "rpow"})
+
+
+def node_info(v: Value) -> NodeInfo:
+    """What ``v`` was computed from: its op, parents, local derivatives and operands.
+
+    The one way other modules (checks, drawings, the compiler) read a node;
+    how a node stores these is this module's business.  Operands, by op:
+    ``x + 3`` gives ``(x, 3.0)``; ``3 - x`` is op "rsub" with ``(3.0, x)`` (as
+    are "rdiv" and "rpow"); ``x.leaky_relu(s)`` gives ``(x, s)``; ``sum(items)``
+    the items in order (``0.0 + i0 + i1 + ...``); ``dot(ws, xs, b)`` gives
+    ``(b, w0, x0, w1, x1, ...)``, summed left to right; a custom primitive its
+    arguments.
+
+    >>> x = Value(2.0, label="x")
+    >>> info = node_info(3 - x)
+    >>> info.op, info.parents, info.local_grads, info.operands
+    ('rsub', (Value(data=2.0, grad=0.0, label='x'),), (-1.0,), (3.0, Value(data=2.0, grad=0.0, label='x')))
+    >>> node_info(x)
+    NodeInfo(op='', parents=(), local_grads=(), operands=())
+    """
+    a = v._a
+    op = v.op
+    if a is None:
+        return NodeInfo(op, (), (), ())
+    if type(a) is tuple:  # n-ary
+        if op == "sum":
+            operands = a if v._b is None else v._b
+        elif op == "dot":
+            operands = _dot_operands(v)
+        else:  # a custom primitive: its arguments (see custom.primitive)
+            operands = v._b
+        return NodeInfo(op, a, v._da, operands)
+    b = v._b
+    if b is not None:
+        return NodeInfo(op, (a, b), (v._da, v._db), (a, b))
+    c = v._db
+    if c is None:
+        return NodeInfo(op, (a,), (v._da,), (a,))
+    return NodeInfo(op, (a,), (v._da,), (c, a) if op in _NUMBER_FIRST else (a, c))
+
+
+def _dot_operands(node: Value) -> tuple:
+    """A dot node's operands (bias, w0, x0, w1, x1, ...), from how dot() recorded them."""
+    kept = node._db
+    if type(kept) is tuple:  # the mixed path kept every operand
+        return kept
+    parents = node._a
+    k = node._b
+    if k:  # every factor a Value: the w's, then the x's (then the bias)
+        ws, xs = parents[:k], parents[k:2 * k]
+    else:  # Values times floats: each float is its Value's local derivative
+        n = len(parents) - (type(kept) is Value)
+        ws, xs = parents[:n], node._da[:n]
+    out = [kept]
+    for w, x in zip(ws, xs):
+        out.append(w)
+        out.append(x)
+    return tuple(out)
+
+
 def _value_locals(node: Value) -> tuple:
     """The local derivatives as Values, so that the gradient is itself differentiable."""
     return _DERIVATIVES[node.op](node)
@@ -745,6 +906,32 @@ def _vjp(order: list[Value], seed, locals_of: Callable[[Value], tuple]) -> dict:
                 raise _anomaly_in_backward(node, i, _data(c))
             grads[p] = grads[p] + c if p in grads else c
     return grads
+
+
+def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = False,
+              stop_at: Iterable[Value] = ()) -> dict[Value, float | Value]:
+    """d(root)/d(node) * seed for every node root depends on, in a dict; no ``.grad`` is touched.
+
+    With ``create_graph=True`` (and a Value seed) every step of the chain rule is
+    a Value op, so the gradients can be differentiated again (nested ``grad``).
+    The nodes in ``stop_at`` count as leaves: the walk does not go past them.
+    Nodes the root does not depend on are absent.
+
+    >>> x = Value(3.0); y = x * x
+    >>> gradients(y)[x]
+    6.0
+    """
+    # Cut the stop nodes' edges for the duration, so neither the walk nor the
+    # chain rule leaves the part of the graph above them.
+    cut = [(v, v._a) for v in stop_at]
+    for v, _ in cut:
+        v._a = None
+    try:
+        order = _reverse_topological(root)
+        return _vjp(order, seed, _value_locals if create_graph else _stored_locals)
+    finally:
+        for v, a in cut:
+            v._a = a
 
 
 def _data(x) -> float:
@@ -865,7 +1052,7 @@ def _sigmoid(x: float) -> float:
 
 def _softplus(x: float) -> float:
     # log(1 + e**x) = max(x, 0) + log1p(e**-|x|)
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+    return max(x, 0.0) + math.log1p(math.exp(-math.fabs(x)))
 
 
 def _trig(f: Callable[[float], float], name: str, x: float) -> float:

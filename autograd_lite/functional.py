@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from typing import Any, Callable, Sequence, Union
 
-from autograd_lite.engine import Value, _identity, _reverse_topological, _stored_locals, _value_locals, _vjp
+from autograd_lite.engine import Value, _identity, gradients
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
@@ -114,20 +114,11 @@ def _traced(f: Callable[..., Any], args: list) -> Any:
 
 def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:
     """d(out)/d(input) for each input; Values (differentiable again) when nested."""
-    # The inputs are fresh nodes.  Cutting their edges for the duration makes them
-    # leaves of this computation, so neither the walk nor the chain rule leaves f's graph.
-    cut = [(v, v._a) for v in inputs]
-    for v, _ in cut:
-        v._a = None
-    try:
-        order = _reverse_topological(out)
-        if nested:
-            grads, zero = _vjp(order, Value(1.0), _value_locals), Value(0.0)
-        else:
-            grads, zero = _vjp(order, 1.0, _stored_locals), 0.0
-    finally:
-        for v, a in cut:
-            v._a = a
+    # The inputs are fresh nodes: stopping at them keeps the walk inside f's graph.
+    if nested:
+        grads, zero = gradients(out, Value(1.0), create_graph=True, stop_at=inputs), Value(0.0)
+    else:
+        grads, zero = gradients(out, 1.0, stop_at=inputs), 0.0
     return [grads.get(v, zero) for v in inputs]
 
 

@@ -3,9 +3,11 @@
 ``MLP(2, [16, 16, 1])`` is micrograd's model: the same attributes (``layers``,
 ``neurons``, ``w``, ``b``), the same 337 parameters in the same order (layer by
 layer, neuron by neuron, weights then bias), the same uniform(-1, 1) weights
-and zero biases.  With ``seed=`` the weights are drawn in micrograd's order
-from a private ``random.Random(seed)``, so ``MLP(2, [16, 16, 1], seed=1337)``
-equals micrograd's model after ``random.seed(1337)``.
+and zero biases, drawn in micrograd's order.  Without ``seed=`` they come from
+Python's global ``random``, as in micrograd, so ``random.seed(1337)`` followed by
+``MLP(2, [16, 16, 1])`` is micrograd's model weight for weight; with ``seed=``
+they come from a private ``random.Random(seed)`` (the global state is left
+alone), and ``MLP(2, [16, 16, 1], seed=1337)`` is that same model.
 
 A neuron's ``w·x + b`` is one ``autograd_lite.dot`` node, not 2n chained
 adds and muls: that single node is most of why a training step is fast.
@@ -22,7 +24,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Iterator, NamedTuple, Sequence
+from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
 
 from autograd_lite.engine import Value, _to_float, dot
 
@@ -235,17 +237,44 @@ def _size_mismatches(params: dict, state: dict) -> list[str]:
     return out
 
 
-def _resolve_rng(seed: int | None, rng: random.Random | None) -> random.Random:
-    """The generator a model draws from: never the global ``random`` state."""
+class RandomSource(Protocol):
+    """What a module draws from: a ``random.Random``, or the ``random`` module itself."""
+
+    def uniform(self, a: float, b: float) -> float: ...
+    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float: ...
+    def random(self) -> float: ...
+
+
+def _resolve_rng(seed: int | None, rng: RandomSource | None) -> RandomSource:
+    """The generator a module draws from.
+
+    No ``seed=`` and no ``rng=``: Python's global ``random``, as micrograd (and as
+    ``torch.manual_seed`` seeds PyTorch's layers), so ``random.seed(1337)`` before
+    ``MLP(2, [16, 16, 1])`` gives micrograd's exact weights.  ``seed=`` gives a
+    private ``random.Random(seed)`` that leaves the global state alone.
+    """
     if seed is not None and rng is not None:
         raise ValueError("pass seed= or rng=, not both")
     if rng is not None:
-        if not isinstance(rng, random.Random):
-            raise TypeError(f"rng must be a random.Random, got {type(rng).__name__}")
+        if rng is not random and not isinstance(rng, random.Random):
+            raise TypeError(f"rng must be a random.Random (or the random module), got {type(rng).__name__}")
         return rng
-    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, int)):
+    if seed is None:
+        return random
+    if isinstance(seed, bool) or not isinstance(seed, int):
         raise TypeError(f"seed must be an int, got {type(seed).__name__}")
-    return random.Random(seed)  # seed None: fresh entropy from the OS
+    return random.Random(seed)
+
+
+def _activation_from(activation: str | bool, nonlin: bool | None) -> str:
+    """The activation name, from ours or from micrograd's ``nonlin`` (a keyword, or a bool in its place)."""
+    if nonlin is not None:
+        if not isinstance(nonlin, bool):
+            raise TypeError(f"nonlin must be a bool, got {type(nonlin).__name__}")
+        activation = nonlin
+    if isinstance(activation, bool):
+        return "relu" if activation else "linear"
+    return _check_activation(activation)
 
 
 def _check_activation(activation: str) -> str:
@@ -267,7 +296,7 @@ def _check_size(n: Any, what: str) -> int:
     return n
 
 
-def _draw(rng: random.Random, init: str, fan_in: int, fan_out: int) -> float:
+def _draw(rng: RandomSource, init: str, fan_in: int, fan_out: int) -> float:
     # torch.nn.init's formulas with gain 1 (Xavier) and sqrt(2) (Kaiming, for ReLU)
     if init == "uniform":
         return rng.uniform(-1, 1)  # micrograd's; same call, so same numbers for the same seed
@@ -319,9 +348,14 @@ class Neuron(Module):
     """One neuron: ``activation(w·x + b)``, with ``w`` a list of ``nin`` Values and ``b`` a Value.
 
     ``activation`` is "relu" (the default, as micrograd), "tanh", "sigmoid",
-    "leaky_relu" or "linear"; micrograd's ``nonlin=False`` means "linear".
-    ``init`` picks the weight distribution (see the module docstring); the
-    bias starts at 0.  ``fan_out`` only matters for Xavier initialization.
+    "leaky_relu" or "linear"; micrograd's ``nonlin`` works too, by keyword or in
+    its place (``Neuron(2, False)`` is linear, ``True`` is relu).  ``init`` picks
+    the weight distribution (see the module docstring); the bias starts at 0.
+    ``fan_out`` only matters for Xavier initialization.
+
+    Weights come from Python's global ``random`` unless ``seed=`` (a private
+    ``random.Random(seed)``) or ``rng=`` is given, so ``random.seed(1337)``
+    reproduces micrograd's weights draw for draw.
 
     >>> n = Neuron(2, activation="tanh", seed=0)
     >>> y = n([1.0, 2.0]); y.op
@@ -331,12 +365,11 @@ class Neuron(Module):
     ValueError: expected 2 inputs, got 3
     """
 
-    def __init__(self, nin: int, activation: str = "relu", *, nonlin: bool | None = None, init: str = "uniform",
-                 seed: int | None = None, rng: random.Random | None = None, fan_out: int = 1) -> None:
+    def __init__(self, nin: int, activation: str | bool = "relu", *, nonlin: bool | None = None,
+                 init: str = "uniform", seed: int | None = None, rng: RandomSource | None = None,
+                 fan_out: int = 1) -> None:
         self.nin = _check_size(nin, "nin")
-        if nonlin is not None:  # micrograd's keyword
-            activation = "relu" if nonlin else "linear"
-        self.activation = _check_activation(activation)
+        self.activation = _activation_from(activation, nonlin)
         self.init = _check_init(init)
         rng = _resolve_rng(seed, rng)
         self.w: list[Value] = [Value(_draw(rng, self.init, nin, fan_out)) for _ in range(nin)]
@@ -367,19 +400,22 @@ class Neuron(Module):
 class Layer(Module):
     """``nout`` neurons reading the same ``nin`` inputs.  One output: a Value; several: a list.
 
-    Keyword arguments go to each ``Neuron``; a ``seed`` seeds the whole layer.
+    Keyword arguments go to each ``Neuron`` (micrograd's ``nonlin=False`` too); a
+    ``seed`` seeds the whole layer, and without one the weights come from the
+    global ``random``, neuron by neuron, as micrograd draws them.
 
     >>> layer = Layer(3, 2, activation="sigmoid", seed=0)
     >>> [round(y.data, 3) for y in layer([0.0, 0.0, 0.0])]
     [0.5, 0.5]
     """
 
-    def __init__(self, nin: int, nout: int, activation: str = "relu", *, nonlin: bool | None = None,
-                 init: str = "uniform", seed: int | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, nin: int, nout: int, activation: str | bool = "relu", *, nonlin: bool | None = None,
+                 init: str = "uniform", seed: int | None = None, rng: RandomSource | None = None) -> None:
         self.nin = _check_size(nin, "nin")
         self.nout = _check_size(nout, "nout")
-        rng = _resolve_rng(seed, rng)
-        self.neurons: list[Neuron] = [Neuron(nin, activation, nonlin=nonlin, init=init, rng=rng, fan_out=nout)
+        activation = _activation_from(activation, nonlin)
+        source = _resolve_rng(seed, rng)
+        self.neurons: list[Neuron] = [Neuron(nin, activation, init=init, rng=source, fan_out=nout)
                                       for _ in range(nout)]
         self.activation = self.neurons[0].activation
 
@@ -401,7 +437,8 @@ class Dropout(Module):
 
     In evaluation mode (``model.eval()``) it passes inputs through unchanged,
     so predictions need no rescaling (PyTorch's "inverted" dropout).  The
-    mask comes from its own ``random.Random(seed)`` (or ``rng=``).
+    mask comes from Python's global ``random``, or from ``random.Random(seed)``
+    with ``seed=`` (or ``rng=``).
 
     >>> d = Dropout(0.5, seed=0)
     >>> [y.data if isinstance(y, Value) else y for y in d([Value(1.0)] * 4)]
@@ -410,7 +447,7 @@ class Dropout(Module):
     [1.0, 2.0]
     """
 
-    def __init__(self, p: float = 0.5, *, seed: int | None = None, rng: random.Random | None = None) -> None:
+    def __init__(self, p: float = 0.5, *, seed: int | None = None, rng: RandomSource | None = None) -> None:
         if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
             raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
         self.p = float(p)
@@ -435,7 +472,8 @@ class MLP(Module):
     """A multi-layer perceptron: ``MLP(nin, [hidden..., nout])``.
 
     Hidden layers use ``activation``; the last uses ``output_activation``
-    ("linear" by default, as micrograd).  ``dropout=p`` puts a ``Dropout(p)``
+    ("linear" by default, as micrograd).  Weights come from the global ``random``
+    unless ``seed=`` or ``rng=`` is given (see the module docstring).  ``dropout=p`` puts a ``Dropout(p)``
     after every hidden layer (in training mode only).  One output gives a
     Value, several a list; a one-neuron hidden layer works too.
 
@@ -448,7 +486,7 @@ class MLP(Module):
 
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", *,
                  output_activation: str = "linear", init: str = "uniform", dropout: float = 0.0,
-                 seed: int | None = None, rng: random.Random | None = None) -> None:
+                 seed: int | None = None, rng: RandomSource | None = None) -> None:
         self.nin = _check_size(nin, "nin")
         nouts = list(nouts)
         if not nouts:
@@ -457,15 +495,15 @@ class MLP(Module):
             _check_size(n, "every layer size in nouts")
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
-        rng = _resolve_rng(seed, rng)
+        source = _resolve_rng(seed, rng)
         sizes = [nin] + nouts
         last = len(nouts) - 1
         self.layers: list[Layer] = [
-            Layer(sizes[i], sizes[i + 1], activation if i != last else output_activation, init=init, rng=rng)
+            Layer(sizes[i], sizes[i + 1], activation if i != last else output_activation, init=init, rng=source)
             for i in range(len(nouts))
         ]
-        # the mask generator is drawn from rng after the weights, so weights match micrograd's
-        self.dropout = Dropout(dropout, rng=random.Random(rng.random())) if dropout else None
+        # the mask generator is drawn after the weights, so the weights match micrograd's
+        self.dropout = Dropout(dropout, rng=random.Random(source.random())) if dropout else None
 
     def forward(self, x: Any) -> Value | list[Value]:
         drop = self.dropout if self.dropout is not None and self.training else None

@@ -157,7 +157,7 @@ OPS: dict[str, OpInfo] = _rows(
            ((-1.5,), (0.3,)), torch=lambda torch, t: 2.5 + t),
     OpInfo("sub_const", "sub", lambda x: x - 2.5, lambda x: x - 2.5, lambda z: z - 2.5, (_R,),
            ((-1.5,), (0.3,)), torch=lambda torch, t: t - 2.5),
-    OpInfo("rsub_const", "sub", lambda x: 2.5 - x, lambda x: 2.5 - x, lambda z: 2.5 - z, (_R,),
+    OpInfo("rsub_const", "rsub", lambda x: 2.5 - x, lambda x: 2.5 - x, lambda z: 2.5 - z, (_R,),
            ((-1.5,), (0.3,)), torch=lambda torch, t: 2.5 - t),
     OpInfo("mul_const", "mul", lambda x: x * 2.5, lambda x: x * 2.5, lambda z: z * 2.5, (_R,),
            ((-1.5,), (0.3,)), torch=lambda torch, t: t * 2.5),

@@ -359,13 +359,13 @@ def test_cli_graph_renders_png(tmp_path):
 @pytest.mark.parametrize("expr", ["__import__('os')", "a.__class__", "open('f').read()", "[a for a in b]",
                                   "a if b else c", "lambda: 1", "a < b", "tanh(a, b)", "f'{a}'"])
 def test_cli_expression_parser_refuses_anything_but_arithmetic(expr):
-    from autograd_lite.viz._cli import parse_expression
+    from autograd_lite.cli.graph import parse_expression
     with pytest.raises(ValueError, match="--expr"):
         parse_expression(expr)
 
 
 def test_cli_expression_parser_builds_the_graph():
-    from autograd_lite.viz._cli import parse_expression
+    from autograd_lite.cli.graph import parse_expression
     y = parse_expression("-x**2 + 2*exp(x) / y.sigmoid() + abs(y)", {"x": 0.5, "y": -1.0})
     x_, y_ = 0.5, -1.0
     expected = -x_ ** 2 + 2 * math.exp(x_) / (1 / (1 + math.exp(-y_))) + abs(y_)

@@ -18,7 +18,7 @@ import os
 import re
 from typing import Any
 
-from autograd_lite.engine import Value, _reverse_topological, _stored_locals, _vjp
+from autograd_lite.engine import Value, _reverse_topological, gradients
 from autograd_lite.viz.dot import _num, _topological, to_dot
 from autograd_lite.viz.render import _HINT, RenderError, _render
 from autograd_lite.viz.text import _equation
@@ -155,7 +155,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
     # would show them in every frame, before the backward pass reaches them.
     options.setdefault("highlight", False)
     backward_order = _reverse_topological(root)  # the order backward() walks
-    grads = _vjp(backward_order, 1.0, _stored_locals)
+    grads = gradients(root)
     ids = {node: i for i, node in enumerate(_topological(root))}
     steps = [ids[node] for node in backward_order]
     log = [_describe(node, ids, grads.get(node, 0.0), node is root) for node in backward_order]

@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass, field
 from typing import Any, Iterable
 
-from autograd_lite.engine import Value, _stored_locals
+from autograd_lite.engine import Value, node_info
 
 __all__ = ["to_dot", "GraphTooLarge"]
 
@@ -337,7 +337,7 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
         group = g.group_of.get(node)
         if group is None:
             lines.append(f"  o{i} -> v{i};")
-        locals_ = _stored_locals(node) if derivatives else None
+        locals_ = node_info(node).local_grads if derivatives else None
         for k, p in enumerate(node.parents):
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
@@ -437,14 +437,20 @@ def _op_text(node: Value) -> str:
     c = _constant_operand(node)
     if c is None:
         return node.op
-    op = "rsub" if node.op == "sub" and node._da == -1.0 else node.op
-    return f"{op} {_num(c)}"
+    return f"{node.op} {_num(c)}"
+
+
+# The arithmetic ops, whose number operand (x * 2, 2 - x) is written next to the op's name.
+_ARITHMETIC = frozenset({"add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow"})
 
 
 def _constant_operand(node: Value) -> float | None:
-    # Ops with a number operand keep it in _db with no second parent (see engine.Value).
-    if type(node._a) is not tuple and node._b is None and node._db is not None:
-        return node._db
+    """The number operand of an arithmetic op with one (``x * 2``, ``2 - x``), else None."""
+    if node.op not in _ARITHMETIC:
+        return None
+    for o in node_info(node).operands:
+        if type(o) is not Value:
+            return o
     return None
 
 

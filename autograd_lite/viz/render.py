@@ -49,13 +49,15 @@ class Graph:
     '/tmp/autograd_lite_doctest.dot'
     """
 
-    def __init__(self, source: str, text: str = "") -> None:
+    def __init__(self, source: str, text: str = "", format: str = "svg") -> None:
         self.source: str = source
         self.text: str = text  # the format_graph view, shown when nothing can render
+        self.format: str = _check_format(format, "Graph")  # what render() and pipe() write by default
         self._svg: str | None = None
 
-    def pipe(self, format: str = "svg") -> bytes:
-        """The rendered picture as bytes (``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``)."""
+    def pipe(self, format: str | None = None) -> bytes:
+        """The rendered picture as bytes (``"svg"``, ``"png"``, ``"pdf"`` or ``"dot"``; default ``self.format``)."""
+        format = self.format if format is None else format
         if format not in FORMATS:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
         if format == "dot":
@@ -66,14 +68,15 @@ class Graph:
         """Write the picture to ``path`` and return the path written.
 
         ``format`` is "svg" or "png" (or "pdf", "dot"); when omitted it is taken
-        from the path's extension, else "svg".  The extension is added when the
+        from the path's extension, else ``self.format`` (``draw_dot(format=...)``,
+        "svg" unless set).  The extension is added when the
         path lacks it; missing folders are created.  Raises RenderError, with
         the fixes, when no renderer is installed.
         """
         path = os.fspath(path)
         ext = os.path.splitext(path)[1].lstrip(".").lower()
         if format is None:
-            format = ext if ext in FORMATS else "svg"
+            format = ext if ext in FORMATS else self.format
         format = format.lower()
         if format not in FORMATS:
             raise ValueError(f"render: format must be one of {', '.join(FORMATS)}; got {format!r}")
@@ -104,11 +107,13 @@ class Graph:
         return f"<autograd_lite Graph: {n} nodes; .source is DOT, .render(path) writes svg/png>"
 
 
-def draw_dot(root: Value, **options: Any) -> Graph:
+def draw_dot(root: Value, format: str = "svg", **options: Any) -> Graph:
     """Draw the graph of ``root``: a Graph to display in a notebook or ``render()`` to a file.
 
     Takes the options of ``to_dot`` (rankdir, derivatives, color, highlight,
-    params, collapse, level, max_nodes, title).
+    params, collapse, level, max_nodes, title).  ``format`` is what ``render()``
+    writes when the path names none, so micrograd's
+    ``draw_dot(root, format="svg", rankdir="LR")`` works as written.
 
     >>> from autograd_lite import Value
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
@@ -117,10 +122,17 @@ def draw_dot(root: Value, **options: Any) -> Graph:
     >>> g.render("/tmp/autograd_lite_doctest_graph", format="dot")
     '/tmp/autograd_lite_doctest_graph.dot'
     """
+    format = _check_format(format, "draw_dot")
     source = to_dot(root, **options)
     # The text view of a huge graph is not useful either; keep it for small ones.
     text = format_graph(root) if source.count("\n") < 4000 else ""
-    return Graph(source, text)
+    return Graph(source, text, format)
+
+
+def _check_format(format: str, what: str) -> str:
+    if not isinstance(format, str) or format.lower() not in FORMATS:
+        raise ValueError(f"{what}: format must be one of {', '.join(FORMATS)}; got {format!r}")
+    return format.lower()
 
 
 def _render(source: str, format: str) -> bytes:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from autograd_lite.engine import Value
+from autograd_lite.engine import Value, node_info
 from autograd_lite.viz.dot import _constant_operand, _num, _topological
 
 __all__ = ["format_graph"]
@@ -45,14 +45,11 @@ def format_graph(root: Value, *, grads: bool = True) -> str:
 
 def _equation(node: Value, ids: dict[Value, int]) -> str:
     """An op node as text, ``v3 = add v2 1``: its operands by id, a constant operand inline."""
-    args = [f"v{ids[p]}" for p in node.parents]
     op = node.op
-    c = _constant_operand(node)
-    if c is not None:
-        # c - x, c / x and c ** x have the constant first
-        if op in ("rdiv", "rpow") or (op == "sub" and node._da == -1.0):
-            op = op.lstrip("r")
-            args.insert(0, _num(c))
-        else:
-            args.append(_num(c))
+    if _constant_operand(node) is None:
+        args = [f"v{ids[p]}" for p in node.parents]
+    else:
+        # in the order of the math: c - x is written "sub c x" (so are c / x and c ** x)
+        args = [f"v{ids[o]}" if type(o) is Value else _num(o) for o in node_info(node).operands]
+        op = op[1:] if op in ("rsub", "rdiv", "rpow") else op
     return f"v{ids[node]} = {op} {' '.join(args)}"

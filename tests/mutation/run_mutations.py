@@ -54,7 +54,7 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)'),
         ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n")],
     "dot: a first-layer neuron's bias gets no gradient": [
-        ("(*ws, bias), (*xs, 1.0), 0)", "(*ws, bias), (*xs, 0.0), 0)")],
+        ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)")],
     "second backward counts earlier gradients again": [
         ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
          "                saved.append((node, node.grad))\n")],

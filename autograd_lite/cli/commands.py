@@ -440,8 +440,8 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _add_graph_command(sub) -> None:
-    # `autograd-lite graph` lives with the drawing code (autograd_lite/viz/_cli.py)
-    from autograd_lite.viz._cli import add_graph_command
+    # `autograd-lite graph` has its own module (autograd_lite/cli/graph.py), with its expression parser
+    from autograd_lite.cli.graph import add_graph_command
     add_graph_command(sub)
 
 

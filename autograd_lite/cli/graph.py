@@ -1,6 +1,6 @@
 """``autograd-lite graph``: draw an expression, or the demo model's one-sample graph, to a file.
 
-Kept apart from cli.py so the command registers itself with one call there.
+Kept apart from commands.py so the command registers itself with one call there.
 Expressions are parsed with ``ast`` and evaluated by walking the tree with a
 fixed table of operators and methods: no ``eval``, no attribute access beyond
 that table, no calls to anything else.
