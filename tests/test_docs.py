@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import contextlib
 import functools
-from html import unescape as html_unescape
 import http.server
 import importlib.util
 import json
@@ -28,8 +27,10 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Iterator
+from html import unescape as html_unescape
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
