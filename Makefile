@@ -9,7 +9,7 @@ BASE   := $(VENV)/.created
 STAMP  := $(VENV)/.installed
 DEMO   := $(VENV)/.demo-installed
 
-.PHONY: demo test venv notebooks torch bench bench-demo docs lite clean
+.PHONY: demo test lint venv notebooks torch bench bench-demo docs lite clean
 
 # The demo plots (matplotlib), draws its graph (pygraphviz) and shows a tqdm bar: the `demo` extra only.
 demo: $(DEMO)
@@ -19,8 +19,13 @@ $(DEMO): pyproject.toml | $(BASE)
 	$(PY) -m pip install -q -e ".[demo]"
 	touch $@
 
-test: $(STAMP)
+test: lint
 	$(PY) -m pytest -q
+
+# Lint, in seconds: ruff (style, likely bugs, imports) and mypy (types) on what pyproject.toml names.
+lint: $(STAMP)
+	$(PY) -m ruff check
+	$(PY) -m mypy
 
 # The environment the tests run in (CI: `make venv`, then PyTorch into it, then `make test`).
 venv: $(STAMP)
@@ -66,4 +71,4 @@ lite: docs
 	$(PY) docs/lite/build.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis site .cache
+	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .mypy_cache .ruff_cache site .cache

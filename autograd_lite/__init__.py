@@ -9,15 +9,30 @@
 12.0
 """
 
-from autograd_lite.engine import (
-    Value, abs, cos, detect_anomaly, dot, exp, is_grad_enabled, leaky_relu, log, no_grad,
-    relu, sigmoid, sin, softplus, sqrt, sum, tanh,
-)
-from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite import losses, nn, optim
-from autograd_lite.serialization import load, save
 from autograd_lite.check import GradcheckError, gradcheck, gradgradcheck
 from autograd_lite.custom import primitive
+from autograd_lite.engine import (
+    Value,
+    cos,
+    detect_anomaly,
+    dot,
+    exp,
+    is_grad_enabled,
+    leaky_relu,
+    log,
+    no_grad,
+    relu,
+    sigmoid,
+    sin,
+    softplus,
+    sqrt,
+    tanh,
+)
+from autograd_lite.engine import abs as abs  # autograd_lite.abs, kept out of __all__ (see below)
+from autograd_lite.engine import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
+from autograd_lite.functional import grad, hessian, value_and_grad
+from autograd_lite.serialization import load, save
 
 __version__ = "0.1.0"
 

@@ -22,7 +22,8 @@ from __future__ import annotations
 
 import cmath
 import math
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd_lite.engine import Value, node_info
 from autograd_lite.functional import grad

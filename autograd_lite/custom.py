@@ -22,14 +22,15 @@ backward, nested grad, gradcheck, complex_step_check and drawings all see it.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from autograd_lite.engine import _DERIVATIVES, Value, _node, _to_float, node_info
 
 __all__ = ["Primitive", "primitive"]
 
 # name -> Primitive, for every custom op (the complex-step oracle looks them up here)
-_PRIMITIVES: dict[str, "Primitive"] = {}
+_PRIMITIVES: dict[str, Primitive] = {}
 
 
 class Primitive:
@@ -92,8 +93,9 @@ class Primitive:
 
     def _value_rule(self, node: Value) -> tuple:
         # The local derivatives as Values: the same partials, called on the recorded arguments.
-        args = node_info(node).operands
-        return tuple(self.partials[i](*args) for i, a in enumerate(args) if type(a) is Value)
+        args, partials = node_info(node).operands, self.partials
+        assert partials is not None  # a node is made only once the partials are set
+        return tuple(partials[i](*args) for i, a in enumerate(args) if type(a) is Value)
 
     def _complex_rule(self, node: Value, args: list[Any]) -> complex:
         # args: the recorded arguments, each Value replaced by its complex value.
@@ -128,10 +130,10 @@ def primitive(forward: Callable[..., float] | None = None, *partials: Callable[.
         def decorate(f: Callable[..., float]) -> Primitive:
             return primitive(f, *partials, name=name, complex_forward=complex_forward)
         return decorate
-    name = name or getattr(forward, "__name__", "")
-    if name == "<lambda>":
+    op_name: str = name or getattr(forward, "__name__", None) or ""
+    if op_name == "<lambda>":
         raise TypeError("primitive: a lambda has no name; pass name=... (it is what node.op records)")
-    p = Primitive(forward, name, complex_forward)
+    p = Primitive(forward, op_name, complex_forward)
     if partials:
         p.defpartials(*partials)
     return p

@@ -19,14 +19,15 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterator, Sequence, TypeVar, Union
+from collections.abc import Iterator, Sequence
+from typing import TypeVar
 
 __all__ = [
     "make_moons", "make_circles", "make_spirals", "make_xor", "make_blobs",
     "relabel", "train_test_split", "batches", "DataLoader",
 ]
 
-Seed = Union[int, random.Random, None]
+Seed = int | random.Random | None
 Label = TypeVar("Label")
 
 
@@ -202,7 +203,9 @@ def make_blobs(n_samples: int = 100, centers: int | Sequence[Sequence[float]] = 
     """
     _check_n(n_samples, 1)
     rng = _rng(seed)
-    if isinstance(centers, int) and not isinstance(centers, bool):
+    if isinstance(centers, bool):
+        raise TypeError(f"centers must be a number of centers or a list of points, got {centers!r}")
+    if isinstance(centers, int):
         if centers < 1:
             raise ValueError(f"centers must be >= 1, got {centers}")
         lo, hi = center_box

@@ -16,8 +16,10 @@ from __future__ import annotations
 import math
 import os
 import sys
+from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
-from typing import Callable, Iterable, NamedTuple, Sequence
+from types import FrameType
+from typing import Any, NamedTuple, final
 
 __all__ = [
     "Value", "no_grad", "detect_anomaly", "is_grad_enabled",
@@ -39,9 +41,10 @@ _fast = True
 
 # op name -> rule(node) giving the local derivatives toward node.parents as
 # Values (or floats, where the derivative is a constant).  Used for higher order.
-_DERIVATIVES: dict[str, Callable[["Value"], tuple]] = {}
+_DERIVATIVES: dict[str, Callable[[Value], tuple]] = {}
 
 
+@final  # subclassing is refused at run time too (see __init_subclass__)
 class Value:
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
@@ -70,6 +73,11 @@ class Value:
     #             and the higher-order rule need (see sum, dot, custom.primitive).
     # Only this module reads these slots; every other module calls node_info().
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
+    # What each slot holds depends on the op (the legend above): typed Any for that reason.
+    _a: Any
+    _da: Any
+    _b: Any
+    _db: Any
 
     # numpy scalars on the left (np.float64(2) * v) defer to our reflected ops.
     __array_ufunc__ = None
@@ -430,7 +438,7 @@ _MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "
 
 # -- n-ary primitives: one node however many inputs -------------------------------
 
-def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite.sum, like torch.sum
+def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin on purpose: autograd_lite.sum, like torch.sum
     """The sum of many Values and numbers, as one node (not a chain of adds).
 
     >>> xs = [Value(1.0), Value(2.0), 3.0]
@@ -449,13 +457,13 @@ def sum(values: Iterable[Value | float]) -> Value:  # noqa: A001 - autograd_lite
         return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
     # A number among the items: keep every item, in order, in _b for node_info.
     operands: list = list(parents)
-    for v in (v, *items):
-        if type(v) is Value:
-            parents.append(v)
-            operands.append(v)
-            total += v.data
+    for item in (v, *items):
+        if type(item) is Value:
+            parents.append(item)
+            operands.append(item)
+            total += item.data
         else:
-            c = _to_float(v, "sum()")
+            c = _to_float(item, "sum()")
             operands.append(c)
             total += c
     return _node(total, "sum", tuple(parents), (1.0,) * len(parents), tuple(operands))
@@ -612,7 +620,7 @@ sin = _elementwise("sin", lambda x: _trig(math.sin, "sin", x))
 cos = _elementwise("cos", lambda x: _trig(math.cos, "cos", x))
 
 
-def abs(x):  # noqa: A001 - autograd_lite.abs, like torch.abs (the engine itself uses math.fabs)
+def abs(x):  # shadows the builtin on purpose: autograd_lite.abs, like torch.abs (the engine uses math.fabs)
     """abs(x): ``abs(v)`` for a Value (recorded in the graph; abs'(0) = 0); a float for a plain number."""
     if type(x) is Value:
         return x.__abs__()
@@ -653,9 +661,11 @@ class no_grad(ContextDecorator):
     ()
     """
 
+    _saved: list[bool]  # the grad mode outside each nested `with`, restored on exit
+
     def __new__(cls, func: Callable | None = None):
         self = super().__new__(cls)
-        self._saved: list[bool] = []
+        self._saved = []
         return self(func) if func is not None else self  # bare @no_grad works too
 
     def __init__(self, func: Callable | None = None) -> None:
@@ -709,7 +719,7 @@ class detect_anomaly(ContextDecorator):
 def _creation_site() -> str:
     """file:line of the innermost caller outside this package."""
     here = os.path.dirname(os.path.abspath(__file__))
-    frame = sys._getframe(1)
+    frame: FrameType | None = sys._getframe(1)
     while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
         frame = frame.f_back
     if frame is None:
@@ -747,6 +757,7 @@ def _node(data: float, op: str, a, da, b=None, db=None) -> Value:
     out.op = op
     out._a, out._da, out._b, out._db = a, da, b, db
     site = _creation_site()
+    assert _anomaly_sites is not None  # not _fast while recording: detect_anomaly is on
     _anomaly_sites[out] = site
     if not _isfinite(data):
         raise FloatingPointError(f"detect_anomaly: {op} produced {data} in its forward pass "
@@ -764,7 +775,7 @@ def _reverse_topological(root: Value) -> list[Value]:
     """
     order = []
     seen = set()
-    stack = [root]
+    stack: list[Any] = [root]  # Values and the _EMIT marker
     while stack:
         node = stack.pop()
         if node is _EMIT:  # the node below the marker has all its parents emitted

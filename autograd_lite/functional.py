@@ -10,13 +10,14 @@ call on a function that closes over a model's parameters.
 
 from __future__ import annotations
 
-from typing import Any, Callable, Sequence, Union
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from autograd_lite.engine import Value, _identity, gradients
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
-ArgNums = Union[int, Sequence[int]]
+ArgNums = int | Sequence[int]
 
 
 def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
@@ -114,6 +115,7 @@ def _traced(f: Callable[..., Any], args: list) -> Any:
 
 def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:
     """d(out)/d(input) for each input; Values (differentiable again) when nested."""
+    zero: Value | float
     # The inputs are fresh nodes: stopping at them keeps the walk inside f's graph.
     if nested:
         grads, zero = gradients(out, Value(1.0), create_graph=True, stop_at=inputs), Value(0.0)
@@ -126,7 +128,7 @@ def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     if isinstance(argnums, bool) or not isinstance(argnums, (int, tuple, list)):
         raise TypeError(f"argnums must be an int or a tuple of ints, got {argnums!r}")
     single = isinstance(argnums, int)
-    positions = (argnums,) if single else tuple(argnums)
+    positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in positions:
         if isinstance(i, bool) or not isinstance(i, int) or i < 0:
             raise TypeError(f"argnums must hold non-negative ints, got {argnums!r}")

@@ -16,7 +16,8 @@ from __future__ import annotations
 
 import math
 import operator
-from typing import Any, Iterable, Sequence, Union
+from collections.abc import Iterable, Sequence
+from typing import Any, cast
 
 from autograd_lite import engine
 from autograd_lite.engine import Value
@@ -24,7 +25,7 @@ from autograd_lite.engine import Value
 __all__ = ["mse", "hinge", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
            "l2_penalty"]
 
-Scalar = Union[Value, float]
+Scalar = Value | float
 _REDUCTIONS = ("mean", "sum", "none")
 _LOG_FLOOR = -100.0  # PyTorch's binary_cross_entropy clamps log(p) at -100
 
@@ -189,7 +190,7 @@ def cross_entropy(input: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: 
     _check_reduction(reduction, "cross_entropy")
     single = not isinstance(target, (list, tuple)) and not hasattr(target, "__len__")
     batch = [input] if single else list(input)
-    targets = [target] if single else list(target)
+    targets = [target] if single else list(cast(Sequence[int], target))  # not single: target has a length
     if len(batch) != len(targets):
         raise ValueError(f"cross_entropy: input and target must have the same length, "
                          f"got {len(batch)} and {len(targets)}")

@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Any, Callable, Iterator, NamedTuple, Protocol, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from typing import Any, NamedTuple, Protocol
 
 from autograd_lite.engine import Value, _to_float, dot
 
@@ -190,7 +191,7 @@ class Module:
                 lines.append("Unexpected key(s) in state_dict: " + ", ".join(f'"{k}"' for k in unexpected) + ".")
             raise StateDictError(f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(lines))
         values = {}
-        for key, p in params.items():
+        for key in params:
             if key in state_dict:
                 values[key] = _checked_float(state_dict[key], key, name)
         for key, v in values.items():  # all checked: now copy
@@ -241,7 +242,7 @@ class RandomSource(Protocol):
     """What a module draws from: a ``random.Random``, or the ``random`` module itself."""
 
     def uniform(self, a: float, b: float) -> float: ...
-    def gauss(self, mu: float = 0.0, sigma: float = 1.0) -> float: ...
+    def gauss(self, mu: float, sigma: float) -> float: ...  # no defaults: random.Random.gauss has none before 3.11
     def random(self) -> float: ...
 
 

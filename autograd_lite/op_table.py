@@ -19,8 +19,9 @@ from __future__ import annotations
 
 import cmath
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import autograd_lite as al
 from autograd_lite.check import _csigmoid, _csoftplus  # the complex kernels the complex step uses

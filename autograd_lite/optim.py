@@ -19,7 +19,8 @@ the tests compare 30-step trajectories with ``torch.optim`` in float64.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Iterable
+from collections.abc import Callable, Iterable
+from typing import Any
 
 from autograd_lite.engine import Value
 
@@ -175,8 +176,8 @@ class SGD(Optimizer):
 
     def step(self) -> None:
         lr, mu, damp, wd, nesterov = self.lr, self.momentum, self.dampening, self.weight_decay, self.nesterov
-        bufs = self.state.get("momentum_buffer")
-        first = bufs is None
+        bufs: list[float] = self.state.get("momentum_buffer") or []  # params are never empty, nor a buffer
+        first = not bufs
         if mu != 0.0 and first:
             bufs = self.state["momentum_buffer"] = [0.0] * len(self.params)
         for i, p in enumerate(self.params):

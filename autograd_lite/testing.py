@@ -1,4 +1,4 @@
-"""Hypothesis strategies for testing derivatives: random values, random programs, random MLPs.
+"""Hypothesis strategies for testing derivatives: random values, random programs, random MLP losses.
 
 Importing this module imports hypothesis (``pip install autograd_lite[check]``);
 ``import autograd_lite`` never does.  Test your own function in two lines::
@@ -22,8 +22,9 @@ complex numbers (the cmath references) and on PyTorch tensors.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 try:
     from hypothesis import assume
@@ -32,10 +33,17 @@ except ImportError as e:  # pragma: no cover - depends on the environment
     raise ImportError("autograd_lite.testing needs hypothesis: pip install 'autograd_lite[check]'") from e
 
 import autograd_lite as al
-from autograd_lite.check import _backward_grads, _compare, _float_differences, complex_step_check, gradcheck, gradgradcheck
+from autograd_lite.check import (
+    _backward_grads,
+    _compare,
+    _float_differences,
+    complex_step_check,
+    gradcheck,
+    gradgradcheck,
+)
 from autograd_lite.op_table import OPS, Domain, OpInfo
 
-__all__ = ["values", "programs", "expressions", "mlps", "Program", "MLP", "assert_gradients_match"]
+__all__ = ["values", "programs", "expressions", "mlps", "Program", "MLPLoss", "assert_gradients_match"]
 
 _MARGIN = 1e-3  # how far generated points stay from kinks, poles and domain ends
 _BOUND = 1e3    # |every intermediate value| stays below this, so differences stay meaningful
@@ -81,11 +89,11 @@ class Program:
 
     def complex(self, *zs: complex) -> complex:
         """Run on complex numbers with the cmath references (valid away from kinks)."""
-        return self._run(zs, lambda row: row.cref, lambda zs: sum(zs, 0j))
+        return self._run(zs, _complex_reference, lambda zs: sum(zs, 0j))
 
     def torch(self, torch: Any, *ts: Any) -> Any:
         """Run on PyTorch tensors (pass the torch module: this package never imports it)."""
-        return self._run(ts, lambda row: (lambda *a: row.torch(torch, *a)), lambda ts: sum(ts[1:], ts[0]))
+        return self._run(ts, lambda row: _torch_reference(row, torch), lambda ts: sum(ts[1:], ts[0]))
 
     @property
     def sinks(self) -> list[int]:
@@ -133,8 +141,23 @@ class Program:
     __name__ = "program"
 
 
+
+def _complex_reference(row: OpInfo) -> Callable[..., complex]:
+    if row.cref is None:
+        raise ValueError(f"op {row.name!r} has no complex extension (its OpInfo.cref is None)")
+    return row.cref
+
+
+def _torch_reference(row: OpInfo, torch: Any) -> Callable[..., Any]:
+    op = row.torch
+    if op is None:
+        raise ValueError(f"op {row.name!r} has no PyTorch version (its OpInfo.torch is None)")
+    return lambda *ts: op(torch, *ts)
+
+
 @st.composite
-def programs(draw: Any, n_inputs: int | st.SearchStrategy[int] = st.integers(1, 3), max_ops: int = 8,
+def programs(draw: Any, n_inputs: int | st.SearchStrategy[int] = st.integers(1, 3),  # noqa: B008 - immutable
+             max_ops: int = 8,
              ops: Sequence[str] | None = None, analytic: bool = False,
              inputs: Sequence[float] | None = None) -> Program:
     """Random programs over the op table, with shared subexpressions, and a valid point.
@@ -177,11 +200,15 @@ def expressions(**kwargs: Any) -> st.SearchStrategy[tuple[Callable[..., Any], tu
 
 
 @dataclass(frozen=True)
-class MLP:
-    """A multilayer perceptron as a function of its parameters: ``mlp(*params)`` is its loss.
+class MLPLoss:
+    """The loss of a multilayer perceptron as a function of its parameters: ``f(*params)``.
 
-    The loss is the sum of squared outputs on a fixed input ``x``; every
-    neuron is one ``dot`` node followed by ``activation`` (none on the last layer).
+    Not a model (for that, ``autograd_lite.nn.MLP``): a plain function of one
+    flat list of numbers, so ``gradcheck`` and ``assert_gradients_match`` can
+    check its gradient.  The loss is the sum of squared outputs on a fixed
+    input ``x``; every neuron is one ``dot`` node followed by ``activation``
+    (none on the last layer).  ``params`` is a point to check at and
+    ``reference`` the same loss computed on plain floats.
     """
 
     sizes: tuple[int, ...]
@@ -201,8 +228,14 @@ class MLP:
     def preactivations(self) -> list[float]:
         """Every hidden neuron's w·x + b at ``params`` (to keep relu away from its kink)."""
         seen: list[float] = []
-        self._run(self.params, lambda w, x, b: b + math.fsum(wi * xi for wi, xi in zip(w, x)),
-                  lambda z: seen.append(z) or OPS[self.activation].ref(z), lambda ys: 0.0)
+        act = OPS[self.activation].ref
+
+        def record(z: float) -> float:
+            seen.append(z)
+            return act(z)
+
+        self._run(self.params, lambda w, x, b: b + math.fsum(wi * xi for wi, xi in zip(w, x)), record,
+                  lambda ys: 0.0)
         return seen
 
     def _run(self, params: Sequence[Any], neuron: Callable, act: Callable, loss: Callable) -> Any:
@@ -215,19 +248,30 @@ class MLP:
                 h = [act(z) for z in h]
         return loss(h)
 
-    __name__ = "mlp"
+    __name__ = "mlp_loss"
 
 
 @st.composite
 def mlps(draw: Any, max_inputs: int = 3, max_width: int = 3, max_layers: int = 2,
-         activations: Sequence[str] = ("tanh", "relu", "sigmoid")) -> MLP:
-    """Small random MLPs with their parameters; relu nets keep every neuron 1e-3 from its kink."""
+         activations: Sequence[str] = ("tanh", "relu", "sigmoid")) -> MLPLoss:
+    """Small random MLPs as loss functions of their parameters: yields ``MLPLoss`` objects.
+
+    Each yielded ``f`` is callable on Values (``f(*f.params)`` is the loss),
+    carries a point ``f.params`` and a float ``f.reference``; relu nets keep
+    every neuron 1e-3 from its kink.  To build an ``nn.MLP`` use ``nn.MLP``.
+
+    >>> from hypothesis import given
+    >>> @given(mlps())
+    ... def test_mlp_gradients(f):
+    ...     assert_gradients_match(f, f.params, reference=f.reference)
+    >>> test_mlp_gradients()   # passes: every generated loss's gradient matches finite differences
+    """
     sizes = [draw(st.integers(1, max_inputs))]
     sizes += [draw(st.integers(1, max_width)) for _ in range(draw(st.integers(1, max_layers)))]
     sizes.append(1)
     n_params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
     weights = st.floats(-1.0, 1.0, allow_nan=False)
-    mlp = MLP(tuple(sizes), draw(st.sampled_from(list(activations))),
+    mlp = MLPLoss(tuple(sizes), draw(st.sampled_from(list(activations))),
               tuple(draw(st.floats(-2.0, 2.0, allow_nan=False)) for _ in range(sizes[0])),
               tuple(draw(weights) for _ in range(n_params)))
     if mlp.activation in ("relu", "leaky_relu", "abs"):

@@ -27,8 +27,9 @@ from __future__ import annotations
 
 import sys
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, Callable, Optional, Sequence
+from typing import Any, TypedDict
 
 from autograd_lite.data import batches
 from autograd_lite.engine import Value, no_grad
@@ -48,7 +49,7 @@ LOSSES = {
 
 LossFn = Callable[[list, list], Value]
 # A callback gets the epoch number (from 0) and that epoch's figures; a true result stops training.
-Callback = Callable[[int, dict], Optional[bool]]
+Callback = Callable[[int, dict], bool | None]
 
 
 @dataclass
@@ -63,11 +64,11 @@ class History:
     """
 
     loss: list[float] = field(default_factory=list)
-    accuracy: list[Optional[float]] = field(default_factory=list)
+    accuracy: list[float | None] = field(default_factory=list)
     time: list[float] = field(default_factory=list)
     lr: list[float] = field(default_factory=list)
     val_loss: list[float] = field(default_factory=list)
-    val_accuracy: list[Optional[float]] = field(default_factory=list)
+    val_accuracy: list[float | None] = field(default_factory=list)
 
     @property
     def epochs(self) -> int:
@@ -173,8 +174,15 @@ class _eval_mode:
             self.model.train(self.was_training)
 
 
+class Evaluation(TypedDict):
+    """What ``evaluate`` returns (a plain dict): the loss, and the accuracy or None."""
+
+    loss: float
+    accuracy: float | None
+
+
 def evaluate(model: Callable, X: Sequence, y: Sequence, loss: str | LossFn = "mse",
-             threshold: float | None = None) -> dict[str, Optional[float]]:
+             threshold: float | None = None) -> Evaluation:
     """``{"loss": ..., "accuracy": ...}`` of a model on a dataset, without recording a graph.
 
     ``accuracy`` is None when the targets are not class labels.

@@ -197,12 +197,13 @@ def main() -> None:
         # micrograd needs ~30 s and gigabytes per round at 10^6: it runs at 10^4 and 10^5 only
         results[n] = best_of(rounds, [k for k in names if n <= 100_000 or k != "micrograd"], n, repeats)
     print()
-    print("| steps (nodes) | contender | forward ns/node | backward ns/node | total ns/node | its time / autograd_lite's |")
+    print("| steps (nodes) | contender | forward ns/node | backward ns/node | total ns/node "
+          "| its time / autograd_lite's |")
     print("|---|---|---|---|---|---|")
     for n, best in results.items():
         ours = sum(best["autograd_lite"])
         for name, (f, b) in best.items():
-            per = lambda t: t / (2 * n) * 1e9  # noqa: E731
+            per = lambda t, n=n: t / (2 * n) * 1e9  # noqa: E731
             ratio = (f + b) / ours
             speed = f"{ratio:.1f}" if ratio >= 1 else f"{ratio:.2f}"
             print(f"| {n:,} ({2 * n:,}) | {name} | {per(f):.0f} | {per(b):.0f} | {per(f + b):.0f} | {speed} |")
@@ -227,7 +228,7 @@ def main() -> None:
     print("|---|---|---|---|---|---|")
     for n, rounds in ((10_000, 10), (big, 2)):
         for mode, (f, t, b) in where_the_time_goes(n, rounds).items():
-            per = lambda s: s / (2 * n) * 1e9  # noqa: E731
+            per = lambda s, n=n: s / (2 * n) * 1e9  # noqa: E731
             print(f"| {n:,} | {mode} | {per(f):.0f} | {per(t):.0f} | {per(b):.0f} | {per(b - t):.0f} |")
 
 

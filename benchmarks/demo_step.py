@@ -52,7 +52,7 @@ def micrograd_contender(weights, X, y):
         scores = list(map(model, inputs))
         losses = [(1 + -yi * si).relu() for yi, si in zip(y, scores)]
         data_loss = sum(losses) * (1.0 / len(losses))
-        reg_loss = ALPHA * sum((p * p for p in model.parameters()))
+        reg_loss = ALPHA * sum(p * p for p in model.parameters())
         total = data_loss + reg_loss
         model.zero_grad()
         total.backward()
@@ -313,7 +313,7 @@ def main(argv=None) -> int:
         "plain floats": float_contender(weights, X, y),
     }
     try:
-        import torch  # noqa: F401
+        import torch
         contenders[f"PyTorch {torch.__version__} (1 thread)"] = torch_contender(weights, X, y)
     except ImportError:
         pass

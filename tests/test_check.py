@@ -43,7 +43,8 @@ def test_gradgradcheck_sees_a_wrong_higher_order_rule():
 
 def test_numerical_grad_and_complex_step():
     assert numerical_grad(lambda x: x * x, [3.0]) == pytest.approx([6.0], rel=1e-9)
-    assert complex_step_grad(lambda x: x.tanh(), [0.5]) == pytest.approx([1.0 - __import__("math").tanh(0.5) ** 2], rel=1e-15)
+    assert complex_step_grad(lambda x: x.tanh(), [0.5]) == pytest.approx([1.0 - __import__("math").tanh(0.5) ** 2],
+                                                                          rel=1e-15)
     assert complex_step_grad(lambda x: Value(2.0), [0.5]) == [0.0]
     assert complex_step_check(lambda x, y: (x / y).log() + y.sqrt() + (x ** y), [2.0, 3.0])
     assert not complex_step_check(lambda x, y: _wrong(x, y), [0.5, 3.0], raise_exception=False)

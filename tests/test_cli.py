@@ -257,7 +257,8 @@ def test_train_help_shows_every_default_as_typed(capsys, monkeypatch):
     helps = _option_helps(_help(["train"], capsys, monkeypatch))
     for option, default in [("--dataset", "moons"), ("--activation", "relu"), ("--loss", "hinge"),
                             ("--optimizer", "sgd"), ("--epochs", "100"), ("--layers", "16,16"),
-                            ("--samples", "100"), ("--lr", "0.1"), ("--out", "out")]:
+                            ("--samples", "100"), ("--lr", "0.1"),
+                            ("--out", "out/train-DATASET, e.g. out/train-moons")]:
         assert f"(default: {default})" in helps[option], helps[option]
     assert "full batch" in helps["--batch-size"]
 
@@ -282,3 +283,133 @@ def test_make_demo_installs_only_the_demo_extra_and_make_venv_what_the_tests_nee
     for target in ("venv", "test"):  # .ci/run: make venv, pip install torch, make test
         assert "-m venv .venv" in dry_run(target) and '-e ".[test,viz,notebooks]"' in dry_run(target)
     assert "pytest" in dry_run("test")
+
+
+# -- graph: the output name decides, mistakes are explained, nothing is assumed in silence ------------
+
+def _usage_error(argv, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(argv)
+    captured = capsys.readouterr()
+    assert exc.value.code == 2 and captured.out == "" and "Traceback" not in captured.err
+    return captured.err
+
+
+def test_graph_dash_o_dash_prints_to_stdout(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", "-f", "txt", "-o", "-"]) == 0
+    captured = capsys.readouterr()
+    assert captured.out.splitlines()[-1].startswith("out v") and "# a" in captured.out
+    assert "assumed a=2 b=-3 c=10" in captured.err   # the notes go to stderr: stdout is the text view alone
+    assert main(["graph", "-f", "dot", "-o", "-"]) == 0
+    assert capsys.readouterr().out.startswith("digraph")
+    assert os.listdir(tmp_path) == []   # no file named "-" or "-.txt"
+
+
+@pytest.mark.parametrize("output, fmt, written", [("g.dot", None, "g.dot"), ("g.txt", None, "g.txt"),
+                                                  ("g", "dot", "g.dot"), ("g.gv", "dot", "g.gv"),
+                                                  ("sub/g.txt", None, "sub/g.txt")])
+def test_graph_output_name_decides_the_format(tmp_path, capsys, monkeypatch, output, fmt, written):
+    monkeypatch.chdir(tmp_path)
+    assert main(["graph", "-o", output] + (["-f", fmt] if fmt else [])) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == written
+    text = (tmp_path / written).read_text()
+    assert text.startswith("digraph") if written.endswith(("dot", "gv")) else text.startswith("in  v0")
+
+
+def test_graph_output_mistakes_are_usage_errors_that_say_what_is_wrong(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "adir").mkdir()
+    (tmp_path / "afile").write_text("")
+    assert ".jpg is not a format" in _usage_error(["graph", "-o", "g.jpg"], capsys)
+    assert "-o g.svg asks for svg, -f asks for png" in _usage_error(["graph", "-o", "g.svg", "-f", "png"], capsys)
+    for folder in ("adir", "adir/", "new/"):
+        assert f"-o {folder}: is a folder; give a file name" in _usage_error(["graph", "-o", folder], capsys)
+    assert "afile is a file, not a folder" in _usage_error(["graph", "-o", "afile/x.svg"], capsys)
+    assert sorted(os.listdir(tmp_path)) == ["adir", "afile"] and os.listdir(tmp_path / "adir") == []
+
+
+def test_graph_says_which_values_it_assumed_and_refuses_unused_names(tmp_path, capsys):
+    out = tmp_path / "g.txt"
+    assert main(["graph", "--expr", "a*b + c*d + e", "--set", "c=5", "-o", str(out)]) == 0
+    said = capsys.readouterr().err
+    assert "assumed a=2 b=-3 d=-2 e=0.5" in said   # the lecture's a, b, (c set), f's -2 for d, then 0.5
+    leaves = dict(line.split("#")[1].strip() and (line.split("#")[1].strip(), line.split()[2])
+                  for line in out.read_text().splitlines() if line.startswith("in "))
+    assert leaves == {"a": "data=2", "b": "data=-3", "c": "data=5", "d": "data=-2", "e": "data=0.5"}
+    err = _usage_error(["graph", "--expr", "a*b", "--set", "z=1", "-o", str(out)], capsys)
+    assert "--set z: not in the expression 'a*b' (it uses a, b)" in err
+    assert "--set is for --expr" in _usage_error(["graph", "--model", "--set", "a=1"], capsys)
+    main(["graph", "--set", "a=1", "b=2", "c=3", "-o", str(out)])
+    captured = capsys.readouterr()
+    assert "assumed" not in captured.out + captured.err
+
+
+def test_graph_help_names_the_lectures_values(capsys, monkeypatch):
+    helps = _option_helps(_help(["graph"], capsys, monkeypatch))
+    assert "micrograd's lecture, 2, -3, 10, -2" in helps["--set"] and "README" not in helps["--set"]
+
+
+def test_version(capsys):
+    import autograd_lite
+
+    with pytest.raises(SystemExit) as exc:
+        main(["--version"])
+    assert exc.value.code == 0 and capsys.readouterr().out == f"autograd-lite {autograd_lite.__version__}\n"
+
+
+# -- train: its own folder, plurals, a linear model said, overfitting said, Ctrl-C saves ----------------
+
+def test_train_writes_into_its_own_folder_and_counts_in_good_english(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert main(["train", "--dataset", "circles", "--epochs", "1", "--samples", "20", "--layers", "",
+                 "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert sorted(os.listdir(tmp_path / "out")) == ["train-circles"]
+    assert "model.json" in os.listdir(tmp_path / "out" / "train-circles")
+    assert "1 epoch in" in text and "; 1 epoch\n" in text and "1 epochs" not in text
+    assert "(no hidden layer: a linear model" in text
+
+
+def test_graph_repr_counts_in_good_english():
+    from autograd_lite import Value
+    from autograd_lite.viz import draw_dot
+
+    assert "Graph: 1 node;" in repr(draw_dot(Value(1.0)))
+    assert "Graph: 2 nodes;" in repr(draw_dot(Value(1.0) * 2, color="grad"))   # two boxes; the colour key is none
+
+
+def test_train_says_when_the_held_out_loss_rose(capsys):
+    from autograd_lite.cli.commands import _say_if_overfitting
+    from autograd_lite.train import History
+
+    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.9]))
+    assert "held-out loss was lowest at epoch 2 (0.5) and ended at 0.9: the model overfits" in capsys.readouterr().out
+    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.52]))
+    assert capsys.readouterr().out == ""
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="SIGINT to a child process is POSIX")
+def test_ctrl_c_during_train_stops_after_the_step_and_saves(tmp_path):
+    import signal
+
+    from autograd_lite import load
+    from autograd_lite.nn import MLP
+
+    proc = subprocess.Popen([sys.executable, "-u", "-m", "autograd_lite", "train", "--epochs", "100000",
+                             "--samples", "40", "--no-progress", "--out", str(tmp_path)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "MPLBACKEND": "Agg"})
+    for line in proc.stdout:   # wait until training runs
+        if line.startswith("epoch "):
+            break
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=120)
+    assert proc.returncode == 130, err
+    assert "Ctrl-C: stopping after this step, then saving" in err and "Traceback" not in err
+    assert "interrupted (Ctrl-C) after" in out and "of 100000" in out
+    history = json.loads((tmp_path / "history.json").read_text())
+    completed = int(out.split("interrupted (Ctrl-C) after ")[1].split()[0])
+    assert 1 <= completed < 100000 and len(history["loss"]) == completed
+    model = MLP(2, [16, 16, 1], seed=0)
+    model.load_state_dict(load(tmp_path / "model.json"))   # a whole, loadable model

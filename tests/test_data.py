@@ -116,7 +116,7 @@ def test_split_sizes(test_size, n_test):
 
 def test_split_stratified_keeps_proportions():
     X, y = data.make_blobs(90, centers=3, seed=0)  # 30 per class
-    X = X[:70]; y = y[:70]
+    X, y = X[:70], y[:70]
     _, _, ytr, yte = data.train_test_split(X, y, test_size=0.3, stratify=True, seed=0)
     assert len(yte) == 21
     for k in set(y):

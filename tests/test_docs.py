@@ -212,7 +212,7 @@ class _RecordingProxy(http.server.BaseHTTPRequestHandler):
         with contextlib.suppress(OSError):
             self.send_error(403, "no network in this test")
 
-    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = do_CONNECT = _refuse  # noqa: N815
+    do_GET = do_POST = do_HEAD = do_PUT = do_OPTIONS = do_CONNECT = _refuse
 
     def log_message(self, format: str, *args: Any) -> None:
         pass

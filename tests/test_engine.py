@@ -73,7 +73,7 @@ def test_numpy_scalar_on_the_left_defers_to_value():
 
 def test_subclassing_is_refused_with_advice():
     with pytest.raises(TypeError, match="not designed to be subclassed"):
-        class Param(Value):  # noqa: F841
+        class Param(Value):
             pass
 
 

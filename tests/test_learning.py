@@ -7,7 +7,6 @@ import pytest
 import autograd_lite as al
 from autograd_lite import Value, losses, nn, optim
 
-
 # -- losses by hand ----------------------------------------------------------------
 
 def test_mse_by_hand_and_reductions():

@@ -3,7 +3,6 @@
 Skipped with a reason when PyTorch is not installed (`make torch` installs it).
 """
 
-import math
 import random
 
 import pytest

@@ -11,7 +11,6 @@ import pytest
 from autograd_lite import Value
 from autograd_lite.nn import MLP, Dropout, Layer, Module, Neuron, StateDictError
 
-
 # -- micrograd's layout -----------------------------------------------------------
 
 def test_micrograd_parameter_count_and_order():

@@ -57,7 +57,8 @@ def _problems(nb: dict, *, require_executed: bool) -> list[str]:
             for text in _output_texts(out):
                 m = MACHINE_PATH.search(text)
                 if m:
-                    found.append(f"cell {i}: output shows a machine path: ...{text[max(0, m.start() - 40):m.end() + 40]}...")
+                    near = text[max(0, m.start() - 40):m.end() + 40]
+                    found.append(f"cell {i}: output shows a machine path: ...{near}...")
     return found
 
 

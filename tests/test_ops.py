@@ -58,7 +58,7 @@ def test_second_derivatives_match_finite_differences_of_first(name, xs):
     for i in range(row.arity):
         for j in range(row.arity):
             numeric = central_difference(
-                lambda *t: central_difference(row.ref, list(t), i, h=1e-5), list(xs), j, h=1e-4)
+                lambda *t, i=i: central_difference(row.ref, list(t), i, h=1e-5), list(xs), j, h=1e-4)
             assert h[i][j] == pytest.approx(numeric, rel=1e-4, abs=1e-5), (i, j)
 
 

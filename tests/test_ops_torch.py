@@ -8,6 +8,7 @@ import pytest
 import autograd_lite as al
 from autograd_lite import Value, grad
 from autograd_lite.op_table import OPS
+
 from cases import CASES, KINK_CASES
 
 torch = pytest.importorskip("torch", reason="PyTorch not installed: `make torch` enables these cross-checks")

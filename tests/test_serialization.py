@@ -142,6 +142,7 @@ def test_import_is_fast_and_torch_free():
 
 def test_interop_without_torch_says_how_to_install(monkeypatch):
     import sys
+
     from autograd_lite.interop import to_torch
     monkeypatch.setitem(sys.modules, "torch", None)  # makes `import torch` raise ImportError
     with pytest.raises(ImportError, match="pip install torch"):

@@ -107,7 +107,7 @@ def test_rankdir_and_option_validation():
 
 
 def test_edge_labels_are_the_local_derivatives():
-    a = Value(2.0, label="a"); b = Value(-3.0, label="b")
+    a, b = Value(2.0, label="a"), Value(-3.0, label="b")
     src = to_dot(a * b, derivatives=True)
     assert 'v0 -> o2 [label="-3"]' in src and 'v1 -> o2 [label="2"]' in src
 
@@ -193,6 +193,68 @@ def test_collapse_reduces_the_node_count():
     with pytest.raises(GraphTooLarge):
         to_dot(loss, max_nodes=100)
     to_dot(loss, collapse=model, max_nodes=100)
+
+
+@pytest.mark.parametrize("width", [16, 64])
+def test_neurons_in_order_and_dense_layers_joined_by_one_counted_edge(width):
+    model = MLP(2, [width, width, 1], seed=0)
+    src = to_dot(one_sample_loss(model), collapse=model, max_nodes=None)
+    for layer in (1, 2):
+        cluster = src[src.index(f"subgraph cluster_L{layer} {{"):]
+        cluster = cluster[:cluster.index("\n  }")]
+        declared = re.findall(r"^\s+(n\d+_\d+) \[", cluster, re.M)
+        assert declared == [f"n{layer}_{k}" for k in range(1, width + 1)]   # N1, N2, ... in model order
+        chain = re.search(r"\{ rank=same; ([\w >-]+) \[style=invis\]; \}", cluster).group(1).split(" -> ")
+        assert chain == declared[::-1]   # LR: the chain's tail is drawn below its head, so N1 ends on top
+    into_neurons = [e for e in edges(src) if re.search(r"-> n\d+_\d+", e)]
+    assert len(into_neurons) == 4   # x1 and x2 into layer 1, layer 1 into layer 2, layer 2 into the output
+    assert src.count(f'[label="×{width}" lhead=cluster_L1]') == 2
+    assert f'[label="×{width * width}" lhead=cluster_L2 ltail=cluster_L1]' in src
+    assert f'[label="×{width}" lhead=cluster_L3 ltail=cluster_L2]' in src
+    assert "compound=true" in src
+
+
+def test_a_few_connections_are_drawn_one_by_one():
+    model = MLP(2, [2, 1], seed=0)
+    src = to_dot(one_sample_loss(model), collapse=model)
+    assert "lhead" not in src
+    assert sorted(e for e in edges(src) if "-> n" in e and e.startswith("n")) == ["n1_1 -> n2_1", "n1_2 -> n2_1"]
+
+
+def test_parameters_are_named_as_named_parameters_names_them():
+    model = MLP(2, [3, 1], seed=0)
+    loss = one_sample_loss(model)
+    src = to_dot(loss, params=model)
+    for name, _ in model.named_parameters():
+        assert f"<TD>{name}</TD>" in src
+    text = format_graph(loss, params=model)
+    assert all(f"# {name}" in text for name, _ in model.named_parameters())
+    assert "# layers" not in format_graph(loss)   # without params nothing is guessed
+
+
+def test_grad_colors_come_with_a_key_that_matches_them():
+    a, b, c = Value(1.0, label="a"), Value(1.0, label="b"), Value(1.0, label="c")
+    y = a * 2.0 + b * 0.05 + c * 3e-7   # |grad|: 2, 0.05 and 3e-7, shares 1, 0.025 and 1.5e-7 of the largest
+    y.backward()
+    src = to_dot(y, color="grad")
+    key = dict((label, fill) for fill, label in re.findall(r'<TD BGCOLOR="([^"]+)">([^<]+)</TD>', src))
+    fill_of = {name: re.search(rf'BGCOLOR="([^"]+)"[^>]*><TR><TD>{name}</TD>', src).group(1) for name in "abc"}
+    assert fill_of == {"a": key["0.1–1"], "b": key["0.01–0.1"], "c": key["&lt; 1e-5"]}
+    assert "share of the largest, 2" in src and "grad_key" not in to_dot(y)
+
+
+def test_the_text_view_of_a_model_wraps():
+    model = MLP(2, [16, 16, 1], seed=0)
+    loss = one_sample_loss(model)
+    text = format_graph(loss)
+    assert max(len(line) for line in text.splitlines()) <= 100
+    # the output neuron's dot (16 weights, 16 inputs, a bias) wrapped, every operand still listed once
+    lines = text.splitlines()
+    start = max(k for k, line in enumerate(lines) if "= dot " in line)
+    end = next(k for k in range(start + 1, len(lines)) if not lines[k].startswith(" "))
+    assert end - start > 1
+    operands = " ".join(line.split("data=")[0] for line in lines[start:end]).split("= dot", 1)[1].split()
+    assert len(operands) == 33 and len(set(operands)) == 33
 
 
 def test_collapse_of_a_linear_output_neuron_leaves_the_loss_visible():

@@ -18,7 +18,8 @@ import math
 import os
 import sys
 import time
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 # -- micrograd's demo ---------------------------------------------------------------
 
@@ -50,7 +51,7 @@ def _demo(args: argparse.Namespace) -> int:
     # history holds the figures seen by each step's forward pass; score the final weights too.
     from autograd_lite.train import evaluate
     final = evaluate(model, X, y, loss="hinge")
-    print(f"\n{steps} steps in {seconds:.2f} s ({1e3 * seconds / max(steps, 1):.1f} ms per step)")
+    print(f"\n{_plural(steps, 'step')} in {seconds:.2f} s ({1e3 * seconds / max(steps, 1):.1f} ms per step)")
     if final["accuracy"] == 1.0:
         print("reached 100% training accuracy")
     else:
@@ -58,7 +59,8 @@ def _demo(args: argparse.Namespace) -> int:
               f"micrograd's demo reaches 100% after {DEMO_STEPS} steps")
 
     out = _out_dir(args.out)
-    _write_plots(model, X, y, history, out, threshold=0.0)
+    _write_plots(model, X, y, history, out, threshold=0.0, word="step",
+                 title=f"micrograd's demo: moons, after {_plural(steps, 'step')}")
     # Draw the sample nearest the boundary (the largest hinge term), where gradients still flow.
     from autograd_lite.train import predict
     scores = predict(model, X)
@@ -137,8 +139,13 @@ def history_dict(history: Any) -> dict:
     return {k: v for k, v in vars(history).items() if v}
 
 
-def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold: float) -> None:
-    """decision_boundary.png and history.png (matplotlib; skipped, with the fix, when missing)."""
+def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold: float, *, word: str,
+                 title: str, validation: tuple | None = None) -> None:
+    """decision_boundary.png and history.png (matplotlib; skipped, with the fix, when missing).
+
+    ``word`` is what the console counts ("step" or "epoch"), so history.png counts the same;
+    ``validation`` (X_test, y_test) is drawn as held-out points, its accuracy in the title.
+    """
     try:
         import matplotlib
     except ImportError:
@@ -152,9 +159,10 @@ def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold
     from autograd_lite.viz import plot_decision_boundary, plot_history
 
     with _eval_mode(model):  # dropout off while the grid is evaluated
-        fig = plot_decision_boundary(model, X, y, threshold=threshold)
+        X_test, y_test = validation if validation else (None, None)
+        fig = plot_decision_boundary(model, X, y, X_test=X_test, y_test=y_test, threshold=threshold, title=title)
     _save(plt, fig, os.path.join(out, "decision_boundary.png"))
-    _save(plt, plot_history(history), os.path.join(out, "history.png"))
+    _save(plt, plot_history(history, xlabel=word, title=title), os.path.join(out, "history.png"))
 
 
 def _save(plt: Any, fig: Any, path: str) -> None:
@@ -200,9 +208,11 @@ BINARY_LOSSES = ("hinge", "mse", "bce_with_logits", "bce")
 def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from autograd_lite import data, save
     from autograd_lite.nn import MLP
-    from autograd_lite.train import evaluate, fit
+    from autograd_lite.train import evaluate
 
     n_classes = args.classes
+    if args.out is None:   # its own folder: never over the demo's pictures, nor another dataset's run
+        args.out = os.path.join("out", f"train-{args.dataset}")
     if args.dataset in ("moons", "circles", "xor") and n_classes != 2:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
@@ -234,33 +244,42 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
                 output_activation="sigmoid" if args.loss == "bce" else "linear", seed=args.seed)
     optimizer = _make_optimizer(args, model)
     print(f"{args.dataset}: {len(X)} training samples" + (f", {len(validation[0])} held out" if validation else ""))
-    print(f"model: {model}, {len(model.parameters())} parameters")
+    linear = "" if args.layers else " (no hidden layer: a linear model, straight decision boundaries)"
+    print(f"model: {model}, {len(model.parameters())} parameters{linear}")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
-          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {args.epochs} epochs\n")
+          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {_plural(args.epochs, 'epoch')}\n")
     # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
     # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
     # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
     # after the epoch's last update.  The summary below evaluates the final weights: data loss only.
     batch_loss = "mean batch loss" + (" (with L2 penalty)" if args.l2 else "")
     t0 = time.perf_counter()
-    history = fit(model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
-                  batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
-                  validation_data=validation,
-                  callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
-                                          bar=not args.no_progress)],
-                  progress=not args.no_progress)
+    history, interrupted = _fit_until_interrupted(
+        model, X, y, loss=args.loss, optimizer=optimizer, epochs=args.epochs,
+        batch_size=args.batch_size, shuffle=True, seed=args.seed, l2=args.l2,
+        validation_data=validation,
+        callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
+                                bar=not args.no_progress)],
+        progress=not args.no_progress)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
-    print(f"\n{history.epochs} epochs in {seconds:.2f} s")
+    if interrupted:
+        print(f"\ninterrupted (Ctrl-C) after {_plural(history.epochs, 'complete epoch')} of {args.epochs}, "
+              f"{seconds:.2f} s: the model below is the one after the last step, saved with the history so far")
+    else:
+        print(f"\n{_plural(history.epochs, 'epoch')} in {seconds:.2f} s")
     print(f"training loss (data only, after the last step) {final['loss']:.6g}, accuracy {final['accuracy']:.1%}")
     if not math.isfinite(final["loss"]):
         print(f"the loss diverged: try a smaller --lr (now {args.lr:g})")
     if validation:
         val = evaluate(model, *validation, loss=args.loss)
         print(f"held-out loss (data only, after the last step) {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
+        _say_if_overfitting(history)
 
     out = _out_dir(args.out)
-    _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0)
+    _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0, word="epoch",
+                 validation=validation,
+                 title=f"{args.dataset}, {model}, after {_plural(history.epochs, 'epoch')}")
     _write_json(history_dict(history), os.path.join(out, "history.json"))
     path = os.path.join(out, "model.json")
     try:
@@ -268,7 +287,81 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         print(f"  model.json (load it with model.load_state_dict(autograd_lite.load({path!r})))")
     except ValueError as e:  # NaN weights after a diverged run cannot be stored
         print(f"  model.json skipped: {e}")
-    return 0
+    return 130 if interrupted else 0
+
+
+class _Interrupted(Exception):
+    """Raised from the optimizer's step after Ctrl-C: training stops between two steps."""
+
+
+class _StopAfterStep:
+    """The optimizer fit is given: each step() is the real optimizer's, then stops training if Ctrl-C came."""
+
+    def __init__(self, optimizer: Any) -> None:
+        self._optimizer = optimizer
+        self.requested = False
+
+    def __getattr__(self, name: str) -> Any:  # lr, zero_grad, state_dict, ...: the real optimizer's
+        return getattr(self._optimizer, name)
+
+    def step(self) -> None:
+        self._optimizer.step()
+        if self.requested:
+            raise _Interrupted
+
+
+def _fit_until_interrupted(model: Any, X: list, y: list, *, optimizer: Any, callbacks: list,
+                           **options: Any) -> tuple[Any, bool]:
+    """fit(...), except that Ctrl-C stops it after the current step: (the history so far, interrupted?).
+
+    The first Ctrl-C only asks to stop (the step under way completes, so the weights are those of a
+    whole step); a second one quits at once.  The history holds the epochs that completed.
+    """
+    import signal
+
+    from autograd_lite.train import History, fit
+
+    stopper = _StopAfterStep(optimizer)
+    epochs: list[dict] = []   # each completed epoch's figures, the history if fit does not return
+
+    def record(epoch: int, figures: dict) -> None:
+        epochs.append(dict(figures))
+
+    def on_ctrl_c(signum: int, frame: Any) -> None:
+        if stopper.requested:
+            raise KeyboardInterrupt
+        stopper.requested = True
+        print("\nCtrl-C: stopping after this step, then saving (Ctrl-C again to quit now)", file=sys.stderr,
+              flush=True)
+
+    previous = signal.signal(signal.SIGINT, on_ctrl_c)
+    try:
+        return fit(model, X, y, optimizer=stopper, callbacks=[record, *callbacks], **options), False
+    except _Interrupted:
+        history = History()
+        for figures in epochs:
+            for key, value in figures.items():
+                getattr(history, key).append(value)
+        return history, True
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+def _say_if_overfitting(history: Any) -> None:
+    """A line when the held-out loss ended well above its lowest: the model memorised its training set."""
+    val = [v for v in history.val_loss if v is not None and math.isfinite(v)]
+    if len(val) < 2:
+        return
+    best = min(range(len(val)), key=val.__getitem__)
+    if val[-1] > 1.1 * val[best]:
+        print(f"held-out loss was lowest at epoch {best + 1} ({val[best]:.3g}) and ended at {val[-1]:.3g}: "
+              f"the model overfits its {_plural(len(val), 'epoch')} of training; fewer --epochs, a larger --l2 "
+              f"or more --samples would help")
+
+
+def _plural(n: int, word: str) -> str:
+    """``1 epoch``, ``2 epochs``."""
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
 
 
 def _make_optimizer(args: argparse.Namespace, model: Any) -> Any:
@@ -374,6 +467,8 @@ def build_parser() -> argparse.ArgumentParser:
     intro, _, examples = __doc__.partition("\n\n")
     parser = argparse.ArgumentParser(prog="autograd-lite", description=_plain(intro),
                                      formatter_class=argparse.RawDescriptionHelpFormatter, epilog=_plain(examples))
+    from autograd_lite import __version__
+    parser.add_argument("--version", action="version", version=f"autograd-lite {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     def command(name: str, summary: str, description: str) -> argparse.ArgumentParser:
@@ -423,7 +518,8 @@ def build_parser() -> argparse.ArgumentParser:
                        help="samples per step: 1 for stochastic gradient descent (default: the full batch)")
     train.add_argument("--seed", type=_int_at_least(0), default=0, metavar="N",
                        help="seeds the data, the weights and the shuffling (default: %(default)s)")
-    train.add_argument("--out", default="out", metavar="DIR", help=out_help)
+    train.add_argument("--out", default=None, metavar="DIR",
+                       help="output folder, created if needed (default: out/train-DATASET, e.g. out/train-moons)")
     train.add_argument("--no-progress", action="store_true",
                        help="print about ten progress lines instead of a progress bar")
     train.set_defaults(run=lambda args: _train(args, train))

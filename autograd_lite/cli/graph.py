@@ -11,8 +11,10 @@ from __future__ import annotations
 import argparse
 import ast
 import math
+import os
 import sys
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from autograd_lite.engine import Value
 
@@ -22,9 +24,11 @@ _BINARY: dict[type, Callable[[Any, Any], Any]] = {
 }
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: +a}
 _FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
-# Values given to variables the user did not set, in order of first appearance:
-# micrograd's README values, so `(a*b+c).tanh()` draws a familiar picture.
+# Values given to variables the user did not set, in order of first appearance: the first four
+# are those of micrograd's video lecture (a=2, b=-3, c=10, f=-2), so `(a*b+c).tanh()` draws a
+# familiar picture.  The command prints every value it assumed.
 _DEFAULTS = (2.0, -3.0, 10.0, -2.0, 0.5, 1.5, -1.0, 3.0)
+_FORMATS = ("svg", "png", "pdf", "dot", "txt")
 
 
 def parse_expression(text: str, values: dict[str, float] | None = None) -> Value:
@@ -108,15 +112,17 @@ def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](*args)
     if isinstance(node, ast.Call):
-        fname = node.func.id if isinstance(node.func, ast.Name) else node.func.attr
+        func = node.func  # a Name or an Attribute: _children refused anything else
+        fname = func.id if isinstance(func, ast.Name) else func.attr if isinstance(func, ast.Attribute) else ""
         x = args[0]
         if fname == "abs":
             return abs(x)
         if type(x) is Value:
             return getattr(x, fname)()
         return getattr(Value(float(x)), fname)().data  # a constant subexpression stays a number
-    if isinstance(node, ast.Constant):
+    if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
         return float(node.value)
+    assert isinstance(node, ast.Name)  # _children let nothing else through
     return name(node.id)
 
 
@@ -141,10 +147,12 @@ def add_graph_command(sub: Any) -> None:
     what.add_argument("--model", action="store_true",
                       help="the demo model's one-sample graph: MLP(2, [16, 16, 1])")
     p.add_argument("--set", nargs="*", default=[], metavar="NAME=VALUE",
-                   help="variable values, e.g. --set a=2 b=-3 (others get micrograd's README values)")
+                   help="variable values, e.g. --set a=2 b=-3; the others get the values of micrograd's lecture, "
+                        "2, -3, 10, -2, then 0.5, 1.5, -1, 3, in order of appearance (printed when used)")
     p.add_argument("-o", "--output", default="graph", metavar="FILE",
-                   help="file to write; the format's extension is added if missing (default: %(default)s)")
-    p.add_argument("-f", "--format", choices=("svg", "png", "pdf", "dot", "txt"), default=None,
+                   help="file to write, its extension (.svg .png .pdf .dot .txt) giving the format; "
+                        "without one, -f's extension is added; '-' prints to stdout (default: %(default)s)")
+    p.add_argument("-f", "--format", choices=_FORMATS, default=None,
                    help="dot is the DOT source, txt the text view (default: from --output's extension, else svg)")
     p.add_argument("--rankdir", choices=("LR", "TB"), default="LR",
                    help="left to right or top to bottom (default: %(default)s)")
@@ -152,8 +160,8 @@ def add_graph_command(sub: Any) -> None:
                    help="with --model: one node per neuron or per layer")
     p.add_argument("--derivatives", action="store_true", help="print local derivatives on the edges")
     p.add_argument("--color", choices=("role", "grad", "none"), default="role",
-                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, or none "
-                        "(default: %(default)s)")
+                   help="node colors: by role (parameters, inputs and constants, output), a heat map of |grad|, "
+                        "or none (default: %(default)s)")
     p.add_argument("--no-backward", action="store_true", help="draw before backward (grads all 0)")
     p.set_defaults(run=lambda args: _graph(args, p))
 
@@ -162,9 +170,14 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     from autograd_lite.viz import RenderError, draw_dot, format_graph
     from autograd_lite.viz.dot import GraphTooLarge
 
+    # Where and in which format, settled before any work: a mistake there is a usage error (exit 2).
+    path, fmt = _output_target(args.output, args.format, parser)
+    notes = sys.stderr   # notes are diagnostics: stdout holds the picture (-o -) or the path written, alone
     options: dict[str, Any] = dict(rankdir=args.rankdir, derivatives=args.derivatives, color=args.color)
-    # Building the graph only reads the arguments: what fails there is bad input, a usage error (exit 2).
+    model = None
     if args.model:
+        if args.set:
+            parser.error("--set is for --expr; the --model graph has no variables to set")
         root, model = _model_graph()
         options["params"] = model
         if args.collapse:
@@ -172,21 +185,22 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     else:
         if args.collapse:
             parser.error("--collapse needs --model")
-        try:
-            root = parse_expression(args.expr, _parse_settings(args.set))
-            if not args.no_backward:
-                root.backward()
-        except (ValueError, ArithmeticError) as e:
-            parser.error(str(e) if str(e).startswith("--") else f"--expr {args.expr!r}: {e}")
+        root = _expression_graph(args, parser, notes)
     # Writing the file depends on the machine too (Graphviz, the disk): those failures exit 1.
     try:
-        fmt = args.format
-        if fmt == "txt" or (fmt is None and args.output.endswith(".txt")):
-            path = args.output if args.output.endswith(".txt") else args.output + ".txt"
-            with open(path, "w") as f:
-                f.write(format_graph(root) + "\n")
+        if fmt == "txt":
+            data = (format_graph(root, params=model) + "\n").encode()
         else:
-            path = draw_dot(root, **options).render(args.output, format=fmt)
+            data = draw_dot(root, **options).pipe(fmt)
+        if path is None:
+            sys.stdout.buffer.write(data) if hasattr(sys.stdout, "buffer") else sys.stdout.write(data.decode())
+            sys.stdout.flush()
+            return 0
+        folder = os.path.dirname(path)
+        if folder:
+            os.makedirs(folder, exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
     except GraphTooLarge as e:
         parser.error(str(e))
     except (ValueError, RenderError, OSError) as e:
@@ -194,6 +208,71 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         return 1
     print(path)
     return 0
+
+
+def _expression_graph(args: argparse.Namespace, parser: argparse.ArgumentParser, notes: Any) -> Value:
+    """The graph of --expr after backward, saying which values it assumed; --set of an unused name is refused."""
+    try:
+        settings = _parse_settings(args.set)
+        names = expression_names(args.expr)
+        unused = [name for name in settings if name not in names]
+        if unused:
+            uses = ", ".join(names) if names else "no variables"
+            raise ValueError(f"--set {', '.join(unused)}: not in the expression {args.expr!r} (it uses {uses})")
+        root = parse_expression(args.expr, settings)
+        if not args.no_backward:
+            root.backward()
+    except (ValueError, ArithmeticError) as e:
+        parser.error(str(e) if str(e).startswith("--") else f"--expr {args.expr!r}: {e}")
+    assumed = [f"{name}={_DEFAULTS[k % len(_DEFAULTS)]:g}" for k, name in enumerate(names) if name not in settings]
+    if assumed:
+        print(f"assumed {' '.join(assumed)} (set them with --set NAME=VALUE)", file=notes)
+    return root
+
+
+def expression_names(text: str) -> list[str]:
+    """The variable names of an expression, in order of first appearance (function names excluded).
+
+    >>> expression_names("(a*b + c).tanh() + a")
+    ['a', 'b', 'c']
+    """
+    try:
+        tree = ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise ValueError(f"--expr: not an expression: {e.msg} in {text!r}") from None
+    calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    found = sorted((n.lineno, n.col_offset, n.id) for n in ast.walk(tree)
+                   if isinstance(n, ast.Name) and id(n) not in calls)
+    return list(dict.fromkeys(name for _, _, name in found))
+
+
+def _output_target(output: str, fmt: str | None, parser: argparse.ArgumentParser) -> tuple[str | None, str]:
+    """(the path to write, or None for stdout; the format), or a usage error that says what is wrong.
+
+    The output's extension decides the format unless -f says otherwise; when both are given they must
+    agree.  A name without an extension gets the format's.
+    """
+    if output == "-":
+        return None, fmt or "svg"
+    if output.endswith(("/", os.sep)) or os.path.isdir(output):
+        parser.error(f"-o {output}: is a folder; give a file name, e.g. -o {os.path.join(output, 'graph.svg')}")
+    from autograd_lite.cli.commands import _why_not_a_folder
+    blocked = _why_not_a_folder(output)
+    if blocked:
+        parser.error(f"-o {output}: cannot write there ({blocked})")
+    stem, ext = os.path.splitext(output)
+    ext = ext.lstrip(".").lower()
+    if ext == "gv":
+        ext = "dot"  # Graphviz's other extension for DOT source
+    if not ext:
+        fmt = fmt or "svg"
+        return f"{output}.{fmt}", fmt
+    if ext not in _FORMATS:
+        parser.error(f"-o {output}: .{ext} is not a format graph writes; use one of "
+                     f"{', '.join('.' + f for f in _FORMATS)}")
+    if fmt is not None and fmt != ext:
+        parser.error(f"-o {output} asks for {ext}, -f asks for {fmt}: drop one, or make them agree")
+    return output, ext
 
 
 def _parse_settings(items: list[str]) -> dict[str, float]:

@@ -16,8 +16,8 @@ out v1
 
 from autograd_lite.viz.animate import BackwardAnimation, animate_backward
 from autograd_lite.viz.dot import GraphTooLarge, to_dot
-from autograd_lite.viz.render import Graph, RenderError, draw_dot
 from autograd_lite.viz.plots import layer_grad_norms, plot_decision_boundary, plot_grad_norms, plot_history
+from autograd_lite.viz.render import Graph, RenderError, draw_dot
 from autograd_lite.viz.text import format_graph
 
 __all__ = [

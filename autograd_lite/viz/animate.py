@@ -16,7 +16,7 @@ import html
 import json
 import os
 import re
-from typing import Any
+from typing import Any, cast
 
 from autograd_lite.engine import Value, _reverse_topological, gradients
 from autograd_lite.viz.dot import _num, _topological, to_dot
@@ -57,7 +57,7 @@ class BackwardAnimation:
 
         def fill(m: re.Match) -> str:
             step = int(m.group(2))
-            tag = m.group(1).replace(' data-step="%d"' % step, "")
+            tag = m.group(1).replace(f' data-step="{step}"', "")
             if step > k:
                 return f"{tag}>grad ?</text>"
             if step == k:
@@ -155,7 +155,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
     # would show them in every frame, before the backward pass reaches them.
     options.setdefault("highlight", False)
     backward_order = _reverse_topological(root)  # the order backward() walks
-    grads = gradients(root)
+    grads = cast("dict[Value, float]", gradients(root))  # no create_graph: every gradient is a float
     ids = {node: i for i, node in enumerate(_topological(root))}
     steps = [ids[node] for node in backward_order]
     log = [_describe(node, ids, grads.get(node, 0.0), node is root) for node in backward_order]

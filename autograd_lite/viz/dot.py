@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import Any, Iterable
+from typing import Any
 
 from autograd_lite.engine import Value, node_info
 
@@ -36,9 +36,14 @@ _GROUP_FILL = "#dadaeb"   # lavender: a collapsed neuron or layer
 _BAD = "#e31a1c"          # NaN / inf
 _BAD_FILL = "#fcbba1"
 _ZERO_FILL = "#d9d9d9"    # a zero gradient after a backward pass
-# Heat map for |grad|: white (vanishing) to red (the largest |grad| in the graph).
+# Heat map for |grad|: white (zero) to orange-red (the largest |grad| in the graph), one colour per
+# decade below the largest, so the key drawn with color="grad" can say exactly what each colour means.
 _HEAT = ["#ffffff", "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913"]  # darker hides text
-_HEAT_DECADES = 6.0  # the map spans 1e-6 * max|grad| .. max|grad| on a log scale
+_HEAT_DECADES = len(_HEAT) - 2  # the last colour is the top decade; the first non-white one everything below
+# What each colour of _HEAT from the hottest down stands for, as a share of the largest |grad|.
+_HEAT_BINS = ("0.1–1", "0.01–0.1", "1e-3–0.01", "1e-4–1e-3", "1e-5–1e-4", "< 1e-5")
+# A bundle stands for this many connections or more: fewer are drawn one by one.
+_BUNDLE_MIN = 5
 
 # Ops that end a neuron (its nonlinearity); used by collapse.
 _ACTIVATIONS = frozenset({"tanh", "relu", "sigmoid", "leaky_relu", "softplus", "exp", "sin", "cos"})
@@ -130,6 +135,7 @@ class _Built:
     ids: dict                # Value -> index in order
     root: Value
     param_set: set
+    names: dict = field(default_factory=dict)      # parameter Value -> its named_parameters() name
     group_of: dict = field(default_factory=dict)   # Value -> _Group (collapse only)
     groups: list = field(default_factory=list)     # _Group, in model order
     layers: int = 0
@@ -139,7 +145,8 @@ class _Built:
 def _build(root: Value, *, params: Any, collapse: Any, level: str) -> _Built:
     order = _topological(root)
     ids = {node: i for i, node in enumerate(order)}
-    g = _Built(order=order, ids=ids, root=root, param_set=set(_parameters(params)))
+    g = _Built(order=order, ids=ids, root=root, param_set=set(_parameters(params)),
+               names=_parameter_names(params))
     if collapse is not None:
         _assign_groups(g, collapse, level)
         drawn = [n for n in order if n not in g.group_of]
@@ -188,6 +195,14 @@ def _parameters(params: Any) -> list:
     return out
 
 
+def _parameter_names(params: Any) -> dict:
+    """Parameter -> name, from ``named_parameters()`` when the model has it (PyTorch-style names)."""
+    named = getattr(params, "named_parameters", None)
+    if named is None:
+        return {}
+    return {p: name for name, p in named()}
+
+
 def _model_layers(model: Any) -> list[list]:
     """The model's neurons, grouped by layer: MLP (.layers), Layer (.neurons) or a Neuron."""
     if hasattr(model, "layers"):
@@ -218,8 +233,8 @@ def _is_linear(neuron: Any) -> bool:
 def _assign_groups(g: _Built, model: Any, level: str) -> None:
     layers = _model_layers(model)
     g.layers = len(layers)
-    neuron_group = {}   # Value param -> (neuron _Group, layer _Group | None)
-    closed = set()      # neurons whose activation has been seen
+    neuron_group: dict[Value, _Group] = {}  # Value param -> its neuron's _Group
+    closed: set[int] = set()  # ids of the neurons whose activation has been seen
     linear = set()
     neuron_of = {}      # neuron _Group -> its layer _Group (layer level) or itself
     for li, neurons in enumerate(layers, start=1):
@@ -232,18 +247,18 @@ def _assign_groups(g: _Built, model: Any, level: str) -> None:
             g.groups.append(lgroup)
         for ni, neuron in enumerate(neurons, start=1):
             ps = _neuron_params(neuron)
-            ng = _Group(gid=f"n{li}_{ni}", title=f"L{li}.N{ni}", layer=li, n_params=len(ps),
-                        param_grad_norm=_norm(ps))
+            ngroup = _Group(gid=f"n{li}_{ni}", title=f"L{li}.N{ni}", layer=li, n_params=len(ps),
+                            param_grad_norm=_norm(ps))
             if level == "neuron":
-                g.groups.append(ng)
+                g.groups.append(ngroup)
             if _is_linear(neuron):
-                linear.add(id(ng))
-            neuron_of[id(ng)] = lgroup if lgroup is not None else ng
+                linear.add(id(ngroup))
+            neuron_of[id(ngroup)] = lgroup if lgroup is not None else ngroup
             for p in ps:
-                neuron_group[p] = ng
+                neuron_group[p] = ngroup
                 g.param_set.add(p)
     # Walk inputs-first, so a node's operands are assigned before the node.
-    member = {}  # Value -> neuron _Group
+    member: dict[Value, _Group] = {}  # Value -> its neuron's _Group
     for node in g.order:
         if not node.op:
             ng = neuron_group.get(node)
@@ -252,9 +267,9 @@ def _assign_groups(g: _Built, model: Any, level: str) -> None:
             continue
         parents = node.parents
         ng = next((neuron_group[p] for p in parents if p in neuron_group), None)
-        if ng is None and parents:
-            first = member.get(parents[0])
-            same = first is not None and id(first) not in closed and all(member.get(p) is first for p in parents)
+        first = member.get(parents[0]) if ng is None and parents else None
+        if first is not None:
+            same = id(first) not in closed and all(member.get(p) is first for p in parents)
             if same and node.op in ("add", "sum") and len(parents) >= 2:
                 ng = first  # micrograd-style neurons add up their products in a chain
             elif (same and len(parents) == 1 and node.op in _ACTIVATIONS
@@ -291,41 +306,53 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
     root = g.root
     backward_ran = root.grad != 0.0
     max_grad = max((abs(n.grad) for n in g.order if math.isfinite(n.grad)), default=0.0)
+    neurons = [gr for gr in g.groups if gr.gid.startswith("n")]
     lines = [
         "digraph autograd_lite {",
         f'  graph [rankdir={rankdir} fontname="Helvetica" fontsize=12 nodesep=0.15 ranksep=0.3'
+        + (" compound=true" if neurons else "")   # edges may end at a layer's frame (see _bundled_edges)
         + (f' label="{_quote(title)}" labelloc=t' if title else "") + "];",
         '  node [fontname="Helvetica" fontsize=11];',
         '  edge [fontname="Helvetica" fontsize=9 arrowsize=0.6];',
     ]
     ids = g.ids
-    clusters: dict[int, list[str]] = {}
-    emitted_groups = set()
+    group_lines: dict[int, str] = {}   # id(group) -> its node statement
     for node in g.order:
         group = g.group_of.get(node)
         if group is not None:
-            if id(group) not in emitted_groups:
-                emitted_groups.add(id(group))
-                line = "  " + _group_node(group, color=color, highlight=highlight,
-                                           backward_ran=backward_ran, max_grad=max_grad)
-                if group.gid.startswith("n"):
-                    clusters.setdefault(group.layer, []).append(line)
-                else:
-                    lines.append(line)
+            if id(group) not in group_lines:
+                group_lines[id(group)] = _group_node(group, color=color, highlight=highlight,
+                                                     backward_ran=backward_ran, max_grad=max_grad)
+                if not group.gid.startswith("n"):
+                    lines.append("  " + group_lines[id(group)])
             continue
         i = ids[node]
         role = ("output" if node is root else "param" if node in g.param_set
                 else "input" if not node.op else "value")
-        lines.append(f"  v{i} " + _value_attrs(node, i, role, color=color, highlight=highlight,
+        lines.append(f"  v{i} " + _value_attrs(node, i, role, name=node.label or g.names.get(node, ""),
+                                               color=color, highlight=highlight,
                                                backward_ran=backward_ran, max_grad=max_grad))
         if node.op:
             fill = _OP_FILL if color != "none" else "#ffffff"
             lines.append(f'  o{i} [label="{_quote(_op_text(node))}" shape=ellipse style=filled '
                          f'fillcolor="{fill}" fontsize=10 height=0.25 margin="0.04,0.02"];')
-    for layer in sorted(clusters):
+    # One frame per layer, its neurons in model order (N1 first): Graphviz would otherwise order them
+    # by whatever reduces crossings, which for a dense layer is arbitrary.  The invisible chain pins it.
+    layer_of: dict[str, int] = {}
+    by_layer: dict[int, list[str]] = {}
+    for gr in neurons:
+        if id(gr) in group_lines:
+            layer_of[gr.gid] = gr.layer
+            by_layer.setdefault(gr.layer, []).append(gr.gid)
+    for layer in sorted(by_layer):
+        members = by_layer[layer]
         lines.append(f"  subgraph cluster_L{layer} {{")
         lines.append(f'    label="Layer {layer}"; style="rounded,dashed"; color="#756bb1";')
-        lines.extend("  " + ln for ln in clusters[layer])
+        lines.extend("    " + group_lines[id(gr)] for gr in neurons if gr.gid in members)
+        if len(members) > 1:
+            # a flat edge's tail goes left of its head, which rankdir LR turns into below it
+            chain = members[::-1] if rankdir in ("LR", "RL") else members
+            lines.append(f"    {{ rank=same; {' -> '.join(chain)} [style=invis]; }}")
         lines.append("  }")
     # Edges: operand -> op -> result.  Into a collapsed group, parallel edges are
     # merged into one with a count, since they stand for many Values.
@@ -342,21 +369,64 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
             if group is None:
-                label = f' [label="{_num(locals_[k])}"]' if derivatives else ""
+                label = f' [label="{_num(locals_[k])}"]' if locals_ is not None else ""
                 lines.append(f"  {src} -> o{i}{label};")
             elif pg is not group:
                 key = (src, group.gid)
                 merged[key] = merged.get(key, 0) + 1
-    for (src, dst), count in merged.items():
-        lines.append(f"  {src} -> {dst}" + (f' [label="×{count}"];' if count > 1 else ";"))
+    lines.extend(_bundled_edges(merged, layer_of))
+    if color == "grad":
+        lines.append("  " + _grad_key(max_grad))
     lines.append("}")
     return "\n".join(lines) + "\n"
 
 
-def _value_attrs(node: Value, i: int, role: str, *, color: str, highlight: bool,
+def _bundled_edges(merged: dict[tuple[str, str], int], layer_of: dict[str, int]) -> list[str]:
+    """The merged edges as DOT; dense connections into a layer of neurons drawn as one labelled edge.
+
+    Two layers of 16 neurons are joined by 256 connections: drawn one by one they are a black band,
+    and 16 arrowheads pile onto a lone output neuron and hide its label.  So the connections from one
+    source (an input, or a whole layer) into one layer become a single edge between the layers'
+    frames (``ltail``/``lhead``), labelled with how many connections it stands for.
+    """
+    out: list[str] = []
+    bundles: dict[tuple[str, int], list[tuple[str, str, int]]] = {}
+    for (src, dst), count in merged.items():
+        if dst in layer_of:
+            block = f"cluster_L{layer_of[src]}" if src in layer_of else src
+            bundles.setdefault((block, layer_of[dst]), []).append((src, dst, count))
+        else:
+            out.append(f"  {src} -> {dst}" + (f' [label="×{count}"];' if count > 1 else ";"))
+    for (block, layer), edges in bundles.items():
+        total = sum(count for _, _, count in edges)
+        if len(edges) == 1 or total < _BUNDLE_MIN:
+            out.extend(f"  {src} -> {dst}" + (f' [label="×{count}"];' if count > 1 else ";")
+                       for src, dst, count in edges)
+            continue
+        srcs = list(dict.fromkeys(src for src, _, _ in edges))
+        dsts = list(dict.fromkeys(dst for _, dst, _ in edges))
+        # the middle member of each end, so the edge leaves and enters its frame near the centre
+        attrs = [f'label="×{total}"', f"lhead=cluster_L{layer}"]
+        if block.startswith("cluster_"):
+            attrs.append(f"ltail={block}")
+        out.append(f"  {srcs[len(srcs) // 2]} -> {dsts[len(dsts) // 2]} [{' '.join(attrs)}];")
+    return out
+
+
+def _grad_key(max_grad: float) -> str:
+    """The colour key of ``color="grad"``: which colour stands for which share of the largest |grad|."""
+    cells = [f'<TD BGCOLOR="{_HEAT[len(_HEAT) - 1 - k]}">{_html(text)}</TD>' for k, text in enumerate(_HEAT_BINS)]
+    cells.append(f'<TD BGCOLOR="{_HEAT[0]}">0</TD>')
+    return (f'grad_key [shape=plain label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
+            f'<TR><TD COLSPAN="{len(cells)}">colour: |grad| as a share of the largest, {_html(_num(max_grad))}'
+            f"</TD></TR><TR>{''.join(cells)}</TR></TABLE>>];")
+
+
+def _value_attrs(node: Value, i: int, role: str, *, name: str, color: str, highlight: bool,
                  backward_ran: bool, max_grad: float) -> str:
     fill = _fill(node.grad, role, color, max_grad)
-    name = _html(node.label) if node.label else f'<FONT COLOR="#888888">v{i}</FONT>'
+    # an unnamed node shows its id, in grey where the fill is pale enough for grey to read
+    name = _html(name) if name else f"v{i}" if color == "grad" else f'<FONT COLOR="#888888">v{i}</FONT>'
     data_cell = f"<TD>data {_html(_num(node.data))}</TD>"
     grad_cell = f"<TD>grad {_html(_num(node.grad))}</TD>"
     border = ""
@@ -417,15 +487,15 @@ def _fill(grad: float, role: str, color: str, max_grad: float) -> str:
 
 
 def _heat(grad: float, max_grad: float) -> str:
-    """A color for |grad| on a log scale relative to the largest |grad| in the graph."""
+    """A color for |grad|: one per decade below the largest |grad| in the graph (see ``_grad_key``)."""
     g = abs(grad)
     if not math.isfinite(g):
         return _BAD_FILL
     if g == 0.0 or max_grad == 0.0:
         return _HEAT[0]
-    t = 1.0 + math.log10(g / max_grad) / _HEAT_DECADES  # 1 at the max, 0 six decades below
-    t = min(1.0, max(0.0, t))
-    return _HEAT[1 + round(t * (len(_HEAT) - 2))]
+    ratio = min(1.0, g / max_grad)
+    below = 0 if ratio >= 1.0 else min(_HEAT_DECADES, math.floor(-math.log10(ratio)))  # whole decades below
+    return _HEAT[len(_HEAT) - 1 - below]
 
 
 def _op_text(node: Value) -> str:

@@ -13,7 +13,8 @@ the matplotlib Figure.
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
 
 from autograd_lite.engine import Value, no_grad
 
@@ -41,9 +42,40 @@ def _axes(ax: Any, ncols: int = 1, width: float = 5.0) -> tuple[Any, list]:
     if ax is not None:
         # one Axes, or several: a list, a tuple, or the numpy array plt.subplots returns
         axes = [ax] if hasattr(ax, "figure") else list(getattr(ax, "flat", ax))
+        _show_once(axes[0].figure)
         return axes[0].figure, axes
     fig, axes = _pyplot().subplots(1, ncols, figsize=(width * ncols, 3.6), squeeze=False)
+    _show_once(fig)
     return fig, list(axes[0])
+
+
+def _show_once(fig: Any) -> None:
+    """In Jupyter, show a figure made here once, not twice.
+
+    pyplot's inline backend shows every open figure when the cell ends, and
+    IPython also shows the Figure this module returns when it is the cell's
+    last value: two pictures.  So whichever asks first shows it and takes it
+    out of pyplot's open figures; the inline backend's own display goes
+    through the same hook, so a figure that is not the cell's value is still
+    shown once.  Other backends (a window, ipympl) are left alone.
+    """
+    import matplotlib
+
+    if "inline" not in matplotlib.get_backend():
+        return
+    plt = _pyplot()
+
+    def _ipython_display_() -> None:
+        from IPython.display import display
+
+        plt.close(fig)              # shown now: the end-of-cell flush must not show it again
+        del fig._ipython_display_   # display the plain Figure, then put the hook back for a later `fig`
+        try:
+            display(fig)
+        finally:
+            fig._ipython_display_ = _ipython_display_
+
+    fig._ipython_display_ = _ipython_display_
 
 
 def _series(history: Any, names: Sequence[str]) -> list[float] | None:
@@ -60,13 +92,14 @@ def _series(history: Any, names: Sequence[str]) -> list[float] | None:
     return None
 
 
-def plot_history(history: Any, ax: Any = None, *, title: str | None = None) -> Any:
+def plot_history(history: Any, ax: Any = None, *, title: str | None = None, xlabel: str = "epoch") -> Any:
     """Loss (left) and accuracy (right, if recorded) per epoch.
 
     ``history`` is a dict of lists or an object with list attributes: ``loss``
     (or ``losses``, ``train_loss``), optionally ``val_loss``, ``accuracy`` (or
     ``acc``), ``val_accuracy`` and per-epoch wall ``time``.  A list of numbers
-    is taken as the loss alone.
+    is taken as the loss alone.  ``xlabel`` names what one entry is ("step"
+    when every epoch is one full-batch step, as in micrograd's demo).
 
     >>> fig = plot_history({"loss": [1.0, 0.5, 0.2], "accuracy": [0.5, 0.8, 0.9]})
     >>> [a.get_ylabel() for a in fig.axes]
@@ -82,13 +115,16 @@ def plot_history(history: Any, ax: Any = None, *, title: str | None = None) -> A
     panels = [(loss, val_loss, "loss")] if loss is not None else []
     if acc is not None:
         panels.append((acc, val_acc, "accuracy"))
+    from matplotlib.ticker import MaxNLocator
+
     fig, axes = _axes(ax, len(panels))
     for a, (train, val, what) in zip(axes, panels):
         a.plot(range(1, len(train) + 1), train, marker="." if len(train) < 50 else None, label="train")
         if val is not None:
-            a.plot(range(1, len(val) + 1), val, marker="." if len(val) < 50 else None, label="validation")
+            a.plot(range(1, len(val) + 1), val, marker="." if len(val) < 50 else None, label="held out")
             a.legend()
-        a.set_xlabel("epoch")
+        a.set_xlabel(xlabel)
+        a.xaxis.set_major_locator(MaxNLocator(integer=True))  # no step 2.5
         a.set_ylabel(what)
         if what == "loss" and min(train) > 0 and max(train) / min(train) > 100:
             a.set_yscale("log")  # a loss falling over decades reads better on a log scale
@@ -102,13 +138,18 @@ def plot_history(history: Any, ax: Any = None, *, title: str | None = None) -> A
 
 
 def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Sequence[float],
-                           ax: Any = None, *, resolution: int = 80, padding: float = 0.5,
-                           threshold: float = 0.0) -> Any:
+                           ax: Any = None, *, X_test: Sequence[Sequence[float]] | None = None,
+                           y_test: Sequence[float] | None = None, resolution: int = 80, padding: float = 0.5,
+                           threshold: float = 0.0, title: str = "decision boundary") -> Any:
     """The regions a 2-D classifier assigns to each class, with the data points on top.
 
     ``model(point)`` may return a Value or float (class 1 when above
     ``threshold``, as micrograd's moons demo with labels -1/1 or 0/1) or a
     list of scores (the class is the argmax).  Evaluated under ``no_grad``.
+    Held-out points (``X_test``, ``y_test``) are drawn as triangles.  The title
+    gives the accuracy on each set; the legend names each class.  Two classes
+    are blue and red, more take a qualitative palette (tab10), so no two
+    classes look alike.
 
     >>> from autograd_lite.nn import MLP
     >>> fig = plot_decision_boundary(MLP(2, [4, 1], seed=0), [[0, 0], [1, 1]], [-1, 1], resolution=10)
@@ -116,28 +157,66 @@ def plot_decision_boundary(model: Callable, X: Sequence[Sequence[float]], y: Seq
     'x1'
     """
     import numpy as np  # matplotlib depends on numpy, so it is there when matplotlib is
-    xs = [float(p[0]) for p in X]
-    ys = [float(p[1]) for p in X]
+    from matplotlib.colors import ListedColormap
+    from matplotlib.lines import Line2D
+
+    if (X_test is None) != (y_test is None):
+        raise ValueError("plot_decision_boundary: give both X_test and y_test, or neither")
+    X_test, y_test = list(X_test or []), list(y_test or [])
+    points = list(X) + X_test
+    xs = [float(p[0]) for p in points]
+    ys = [float(p[1]) for p in points]
     x0, x1 = min(xs) - padding, max(xs) + padding
     y0, y1 = min(ys) - padding, max(ys) + padding
     gx = np.linspace(x0, x1, resolution)
     gy = np.linspace(y0, y1, resolution)
     zz = np.zeros((resolution, resolution))
+    scalar = True
     with no_grad():  # no graph: the grid is only evaluated
         for i, b in enumerate(gy):
             for j, a in enumerate(gx):
-                zz[i, j] = _predict(model([float(a), float(b)]), threshold)
-    fig, (a,) = _axes(ax, 1, width=4.6)
-    classes = sorted(set(float(v) for v in y))
-    a.contourf(gx, gy, zz, levels=[v - 0.5 for v in range(max(int(zz.max()), 1) + 2)],
-               cmap="coolwarm", alpha=0.35)
-    a.scatter(xs, ys, c=[classes.index(float(v)) for v in y], cmap="coolwarm", edgecolors="k", s=22)
+                out = model([float(a), float(b)])
+                scalar = not isinstance(out, (list, tuple))
+                zz[i, j] = _predict(out, threshold)
+        predicted = [_predict(model([float(v) for v in p]), threshold) for p in points]
+    classes = sorted(set(float(v) for v in list(y) + y_test))
+    # a class's index: its position among the labels for one score (-1/+1 or 0/1), the label itself for argmax
+    index = [classes.index(float(v)) if scalar else int(v) for v in list(y) + y_test]
+    n = max(len(classes), int(zz.max()) + 1, max(index) + 1)
+    plt = _pyplot()
+    colors = ([plt.cm.coolwarm(0.0), plt.cm.coolwarm(1.0)] if n <= 2
+              else [plt.cm.tab10(k % 10) for k in range(n)])
+    names = [f"class {classes[k]:g}" if scalar and k < len(classes) else f"class {k}" for k in range(n)]
+    fig, (a,) = _axes(ax, 1, width=5.6)
+    a.contourf(gx, gy, zz, levels=[k - 0.5 for k in range(n + 1)], cmap=ListedColormap(colors[:n]), alpha=0.3)
+    m = len(X)
+    for k in range(n):
+        train = [p for p, c in zip(points[:m], index[:m]) if c == k]
+        test = [p for p, c in zip(points[m:], index[m:]) if c == k]
+        a.scatter([p[0] for p in train], [p[1] for p in train], color=colors[k], edgecolors="k", s=22)
+        a.scatter([p[0] for p in test], [p[1] for p in test], color=colors[k], edgecolors="k", s=40, marker="^")
+    handles = [Line2D([], [], ls="", marker="o", color=colors[k], markeredgecolor="k", label=names[k])
+               for k in range(n) if k in index]
+    if X_test:
+        handles.append(Line2D([], [], ls="", marker="^", color="0.85", markeredgecolor="k", label="held out"))
+    # beside the axes, so it hides no point
+    a.legend(handles=handles, fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1.0), borderaxespad=0.0)
+    accuracy = [f"train {_share(predicted[:m], index[:m])}"]
+    if X_test:
+        accuracy.append(f"held-out {_share(predicted[m:], index[m:])}")
+    a.set_title("\n".join(([title] if title else []) + ["accuracy: " + ", ".join(accuracy)]), fontsize=10)
     a.set_xlim(x0, x1)
     a.set_ylim(y0, y1)
     a.set_xlabel("x1")
     a.set_ylabel("x2")
     fig.tight_layout()
     return fig
+
+
+def _share(predicted: list[int], actual: list[int]) -> str:
+    """``97.0% (97/100)``: the share of points whose predicted class is their class."""
+    right = sum(p == t for p, t in zip(predicted, actual))
+    return f"{100 * right / len(actual):.1f}% ({right}/{len(actual)})" if actual else "n/a"
 
 
 def _predict(out: Any, threshold: float) -> int:
@@ -173,7 +252,7 @@ def plot_grad_norms(norms: Any, ax: Any = None, *, title: str = "gradient norm p
     ['layer 1', 'layer 2']
     """
     if not isinstance(norms, (list, tuple, Mapping)) or (isinstance(norms, Mapping) and "grad_norms" in norms):
-        norms = norms["grad_norms"] if isinstance(norms, Mapping) else getattr(norms, "grad_norms")
+        norms = norms["grad_norms"] if isinstance(norms, Mapping) else norms.grad_norms
     if isinstance(norms, Mapping):
         curves = {str(k): [float(v) for v in vs] for k, vs in norms.items()}
     else:

@@ -13,7 +13,8 @@ import shutil
 import subprocess
 import sys
 import tempfile
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from autograd_lite.engine import Value
 from autograd_lite.viz.dot import to_dot
@@ -103,8 +104,8 @@ class Graph:
         return f"{_HINT}\n{self.text or self.source}"
 
     def __repr__(self) -> str:
-        n = self.source.count(" [shape=")
-        return f"<autograd_lite Graph: {n} nodes; .source is DOT, .render(path) writes svg/png>"
+        n = self.source.count(" [shape=") - self.source.count("grad_key [shape=")   # the colour key is no node
+        return f"<autograd_lite Graph: {n} node{'' if n == 1 else 's'}; .source is DOT, .render(path) writes svg/png>"
 
 
 def draw_dot(root: Value, format: str = "svg", **options: Any) -> Graph:

@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from autograd_lite.engine import Value, node_info
-from autograd_lite.viz.dot import _constant_operand, _num, _topological
+from autograd_lite.viz.dot import _constant_operand, _num, _parameter_names, _topological
 
 __all__ = ["format_graph"]
 
 
-def format_graph(root: Value, *, grads: bool = True) -> str:
+def format_graph(root: Value, *, grads: bool = True, params: Any = None) -> str:
     """The graph of ``root`` as text: inputs first, then one line per op, then the root.
 
     Names ``v0, v1, ...`` follow the topological order, the same ids ``to_dot``
     uses, so the text and the drawing can be read side by side.  Constant
-    operands are written inline.  Deterministic: good for terminals, doctests
-    and diffs.
+    operands are written inline; an equation too long for one line (a neuron's
+    ``dot`` over many inputs) continues on the next ones.  ``params``: a model
+    with ``named_parameters()``, whose names then annotate its parameters.
+    Deterministic: good for terminals, doctests and diffs.
 
     >>> from autograd_lite import Value
     >>> a = Value(2.0, label="a"); b = Value(-3.0, label="b")
@@ -28,19 +32,41 @@ def format_graph(root: Value, *, grads: bool = True) -> str:
     """
     order = _topological(root)
     ids = {node: i for i, node in enumerate(order)}
-    rows: list[tuple[str, ...]] = []  # (equation, data, grad, comment)
+    names = _parameter_names(params)
+    rows: list[tuple[str, ...]] = []  # (equation, data, grad, comment); a wrapped equation's rest has only the first
     for i, node in enumerate(order):
         grad = f"grad={_num(node.grad)}" if grads else ""
-        note = f"# {node.label}" if node.label else ""
+        name = node.label or names.get(node, "")
+        note = f"# {name}" if name else ""
         if not node.op:
             rows.append((f"in  v{i}", f"data={_num(node.data)}", grad, note))
             continue
-        rows.append((_equation(node, ids), f"data={_num(node.data)}", grad, note))
+        first, *rest = _wrap(_equation(node, ids))
+        rows.append((first, f"data={_num(node.data)}", grad, note))
+        rows.extend((line, "", "", "") for line in rest)
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     lines = [f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip()
              for r in rows]
     lines.append(f"out v{ids[root]}")
     return "\n".join(lines)
+
+
+_WIDTH = 60  # an equation longer than this (a neuron's dot over many inputs) continues on the next lines
+
+
+def _wrap(equation: str) -> list[str]:
+    """``v9 = dot v0 v1 ...`` in lines of at most _WIDTH characters, operands aligned after the op."""
+    if len(equation) <= _WIDTH:
+        return [equation]
+    head, op, *args = equation.split(" = ", 1)[0], *equation.split(" = ", 1)[1].split(" ")
+    indent = " " * (len(head) + 3 + len(op) + 1)
+    lines = [f"{head} = {op}"]
+    for arg in args:
+        if len(lines[-1]) + 1 + len(arg) > _WIDTH and lines[-1].strip() != op:
+            lines.append(indent + arg)
+        else:
+            lines[-1] += " " + arg
+    return lines
 
 
 def _equation(node: Value, ids: dict[Value, int]) -> str:

@@ -45,7 +45,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
     "sigmoid' with the wrong sign": [
         ('_node(s, "sigmoid", self, s * (1.0 - s))', '_node(s, "sigmoid", self, s * (s - 1.0))')],
     "pow' = y x^y (exponent off by one)": [
-        ("        return y * x ** (y - 1.0)\n    except OverflowError", "        return y * x ** y\n    except OverflowError")],
+        ("        return y * x ** (y - 1.0)\n    except OverflowError",
+         "        return y * x ** y\n    except OverflowError")],
     "div' toward the divisor with the wrong sign": [
         ('_node(out, "div", self, 1.0 / b, other, -out / b)', '_node(out, "div", self, 1.0 / b, other, out / b)')],
     "log' = 1/x^2": [
