@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 import os
 import sys
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import ContextDecorator
 from types import FrameType
@@ -32,11 +33,26 @@ _new = object.__new__
 _isfinite = math.isfinite
 _inf = math.inf
 
-# Global modes.  `_fast` is the one flag the hot path reads: True when gradients
-# are recorded and anomaly detection is off.  (Process-wide, not thread-local:
-# this is a teaching engine; see no_grad.)
-_grad_enabled = True
-_anomaly_sites: dict | None = None  # node -> where it was created, while detect_anomaly is on
+# Modes are per thread, as PyTorch's grad mode is: one thread inside no_grad must
+# not stop another from recording.  `_fast` is the one flag the hot path reads: a
+# module global (a thread-local read would cost every op), True while no thread
+# has grad mode off or anomaly mode on.  When it is False, _node reads the
+# calling thread's own modes.
+
+
+class _Modes(threading.local):
+    grad_enabled = True  # class attributes: every thread starts with the defaults
+    anomaly_sites: dict | None = None  # node -> where it was created, while detect_anomaly is on
+    anomaly_pruned_at = 0  # len(anomaly_sites) after its last pruning (see _prune_sites)
+
+    def __init__(self) -> None:
+        # (context manager, what its __enter__ replaced): exits must mirror enters
+        self.stack: list[tuple[object, object]] = []
+
+
+_modes = _Modes()
+_unusual_threads = 0  # threads whose modes are not the defaults
+_modes_lock = threading.Lock()
 _fast = True
 
 # op name -> rule(node) giving the local derivatives toward node.parents as
@@ -292,9 +308,19 @@ class Value:
     _DERIVATIVES["sigmoid"] = lambda n: (n * (1.0 - n),)
 
     def relu(self) -> Value:
-        """max(x, 0).  relu'(0) = 0, as in PyTorch."""
+        """max(x, 0), NaN for NaN.  relu'(0) = 0, as in PyTorch.
+
+        Where x <= 0 the gradient stops here, whatever comes from above (an
+        infinite derivative of sqrt at 0, say), as in PyTorch: the parent gets
+        0, not 0 * inf = NaN.
+        """
         x = self.data
-        return _node(x, "relu", self, 1.0) if x > 0.0 else _node(0.0, "relu", self, 0.0)
+        if x <= 0.0:
+            # The edge is recorded with no local derivative (a one-parent n-ary
+            # node): backward's loop adds nothing along it, at no cost to other
+            # nodes, and traversals still see the parent.
+            return _node(0.0, "relu", (self,), ())
+        return _node(x, "relu", self, 1.0)  # NaN included: it propagates, as in PyTorch
 
     _DERIVATIVES["relu"] = lambda n: _stored_locals(n)  # piecewise constant
 
@@ -348,33 +374,47 @@ class Value:
         """
         seed = grad if type(grad) is float else _to_float(grad, "backward(grad=...)")
         order = _reverse_topological(self)
-        if _anomaly_sites is not None:
+        if _modes.anomaly_sites is not None:
+            if not _isfinite(seed):
+                raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} "
+                                         f"(at {_creation_site()})")
             for node, g in _vjp(order, seed, _stored_locals).items():
-                node.grad += g
+                node.grad += g  # one node at a time: an interrupt leaves each old or complete
             return
         # Gradients accumulate across calls, but this call must propagate only its
         # own contribution: set earlier grads aside and add them back at the end.
+        # An exception (Ctrl-C, say) may arrive anywhere; `phase` says how to
+        # leave every .grad either as it was or as this call completes it.
         saved = []
-        for node in order:
-            if node.grad:
-                saved.append((node, node.grad))
-                node.grad = 0.0
-        self.grad = seed
-        for node in order:
-            a = node._a
-            if a is None:
-                continue
-            g = node.grad
-            if type(a) is tuple:  # n-ary: parents and local derivatives side by side
-                for p, d in zip(a, node._da):
-                    p.grad += g * d
-                continue
-            a.grad += g * node._da
-            b = node._b
-            if b is not None:
-                b.grad += g * node._db
-        for node, g in saved:
-            node.grad += g
+        phase = 0  # setting aside
+        try:
+            for node in order:
+                if node.grad:
+                    saved.append((node, node.grad))
+                    node.grad = 0.0
+            phase = 1  # propagating
+            self.grad = seed
+            for node in order:
+                a = node._a
+                if a is None:
+                    continue
+                g = node.grad
+                if type(a) is tuple:  # n-ary: parents and local derivatives side by side
+                    for p, d in zip(a, node._da):
+                        p.grad += g * d
+                    continue
+                a.grad += g * node._da
+                b = node._b
+                if b is not None:
+                    b.grad += g * node._db
+            # Final values first, then plain stores: storing twice is harmless.
+            totals = [(node, node.grad + g) for node, g in saved]
+            phase = 2  # storing
+            for node, total in totals:
+                node.grad = total
+        except BaseException:
+            _finish_interrupted_backward(phase, order, saved, totals if phase == 2 else [])
+            raise
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this Value and every Value it depends on."""
@@ -425,15 +465,82 @@ class Value:
         micrograd's lecture runs these by hand, root first; in reverse topological
         order they add exactly what ``backward()`` adds.  A leaf does nothing.
         """
+        if _blocks(self):  # a dead relu passes nothing on, as in backward()
+            return
         g = self.grad
         for p, d in zip(self.parents, _stored_locals(self)):
             p.grad += g * d
+
+    # -- copy, deepcopy and pickle at any depth -----------------------------------
+    # By default pickle and deepcopy recurse into a node's parents, so a chain a
+    # few hundred ops deep overflows the stack.  Instead, a node hands over, ahead
+    # of itself, every node it depends on, parents first: each of those finds its
+    # own parents already copied and needs no recursion.
+
+    def __reduce_ex__(self, protocol):
+        state = tuple(getattr(self, name) for name in _SLOTS)
+        pending = _copying.pending
+        if id(self) in pending:  # in an ancestor list being copied: parents come earlier in it
+            pending.discard(id(self))
+            return (_new_value, (), state)
+        ancestors = _reverse_topological(self)
+        ancestors.reverse()
+        ancestors.pop()  # self
+        # ids, not nodes: an abandoned copy must not keep a graph alive, and a
+        # stale id can at worst make a node take the recursive path.
+        _copying.pending = {id(node) for node in ancestors}
+        return (_new_value, (ancestors,), state)
+
+    def __setstate__(self, state: tuple) -> None:
+        for name, value in zip(_SLOTS, state, strict=True):
+            setattr(self, name, value)
+
+    def __copy__(self) -> Value:
+        """A node with the same data, grad, label and parents (the parents are shared)."""
+        out = _new(Value)
+        out.__setstate__(tuple(getattr(self, name) for name in _SLOTS))
+        return out
+
 
 
 # micrograd's symbols for the ops it has; the rest keep their names (div and sub are
 # single nodes here, where micrograd builds them from * and **-1, or + and neg).
 _MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**", "rpow": "**",
                   "neg": "-", "relu": "ReLU"}
+
+
+def _finish_interrupted_backward(phase: int, order: list[Value], saved: list, totals: list) -> None:
+    """After an exception inside backward(), leave each .grad as it was or as completed.
+
+    Before the stores (phase 0 and 1) the call is undone: every node in the
+    graph goes back to its earlier grad (0.0 unless set aside).  During the
+    stores (phase 2) it is completed: the stores are repeated.
+    """
+    if phase == 1:
+        for node in order:
+            node.grad = 0.0
+    if phase < 2:
+        for node, g in saved:
+            node.grad = g
+    else:
+        for node, total in totals:
+            node.grad = total
+
+
+_SLOTS = Value.__slots__
+
+
+class _Copying(threading.local):
+    def __init__(self) -> None:
+        self.pending: set[int] = set()  # ids of the nodes a copy in progress hands over ahead of a node
+
+
+_copying = _Copying()
+
+
+def _new_value(ancestors: list | None = None) -> Value:
+    """pickle's and deepcopy's constructor (the ancestors are already rebuilt by then)."""
+    return _new(Value)
 
 
 # -- n-ary primitives: one node however many inputs -------------------------------
@@ -602,7 +709,7 @@ def _elementwise(name: str, kernel: Callable[[float], float]) -> Callable:
 
 
 def _relu(x: float) -> float:
-    return x if x > 0.0 else 0.0
+    return 0.0 if x <= 0.0 else x  # NaN stays NaN
 
 
 def _tanh(x: float) -> float:
@@ -638,21 +745,43 @@ def leaky_relu(x, slope: float = 0.01):
 # -- modes: no_grad and detect_anomaly ----------------------------------------------
 
 def is_grad_enabled() -> bool:
-    """True unless inside ``no_grad()``."""
-    return _grad_enabled
+    """True unless this thread is inside ``no_grad()``."""
+    return _modes.grad_enabled
 
 
-def _refresh_fast() -> None:
-    global _fast
-    _fast = _grad_enabled and _anomaly_sites is None
+def _set_modes(grad_enabled: bool, anomaly_sites: dict | None) -> None:
+    """Set this thread's modes, and keep `_fast` true only while every thread has the defaults."""
+    global _unusual_threads, _fast
+    m = _modes
+    was_unusual = not m.grad_enabled or m.anomaly_sites is not None
+    is_unusual = not grad_enabled or anomaly_sites is not None
+    with _modes_lock:
+        m.grad_enabled = grad_enabled
+        m.anomaly_sites = anomaly_sites
+        _unusual_threads += is_unusual - was_unusual
+        _fast = _unusual_threads == 0
+
+
+def _push_mode(cm: object, saved: object) -> None:
+    _modes.stack.append((cm, saved))
+
+
+def _pop_mode(cm: object) -> object:
+    """What cm's __enter__ saved; RuntimeError if cm is not the innermost mode entered in this thread."""
+    stack = _modes.stack
+    if not stack or stack[-1][0] is not cm:
+        name = type(cm).__name__
+        raise RuntimeError(f"{name}.__exit__() without a matching {name}.__enter__() in this thread: "
+                           f"use `with {name}():`, and exit modes in the reverse order of entering them")
+    return stack.pop()[1]
 
 
 class no_grad(ContextDecorator):
     """Context manager and decorator: ops inside record no parents.
 
     Results are leaves, so nothing is kept for backward; use it for
-    evaluation and for parameter updates.  The switch is process-wide (not
-    per thread).
+    evaluation and for parameter updates.  The switch is per thread, as in
+    PyTorch: other threads keep recording.
 
     >>> x = Value(2.0)
     >>> with no_grad():
@@ -661,27 +790,25 @@ class no_grad(ContextDecorator):
     ()
     """
 
-    _saved: list[bool]  # the grad mode outside each nested `with`, restored on exit
-
     def __new__(cls, func: Callable | None = None):
         self = super().__new__(cls)
-        self._saved = []
         return self(func) if func is not None else self  # bare @no_grad works too
 
     def __init__(self, func: Callable | None = None) -> None:
         pass
 
+    def _recreate_cm(self) -> no_grad:
+        # A decorated function may run in several threads at once: a fresh
+        # context manager per call keeps their enters and exits apart.
+        return type(self)()
+
     def __enter__(self) -> no_grad:
-        global _grad_enabled
-        self._saved.append(_grad_enabled)
-        _grad_enabled = False
-        _refresh_fast()
+        _push_mode(self, _modes.grad_enabled)
+        _set_modes(False, _modes.anomaly_sites)
         return self
 
     def __exit__(self, *exc) -> None:
-        global _grad_enabled
-        _grad_enabled = self._saved.pop()
-        _refresh_fast()
+        _set_modes(bool(_pop_mode(self)), _modes.anomaly_sites)
 
 
 class detect_anomaly(ContextDecorator):
@@ -689,8 +816,10 @@ class detect_anomaly(ContextDecorator):
 
     Inside it, the first op whose forward value, or whose backward gradient
     contribution, is NaN or inf raises FloatingPointError naming the op and
-    the file and line where that node was created.  It records a creation
-    site per node, so it is slower: use it to debug.
+    the file and line where that node was created; so does ``backward(grad=)``
+    with a NaN or inf seed.  It records a creation site per live node (the
+    record goes when the node does), so it is slower: use it to debug.  Like
+    ``no_grad`` it applies to the thread that enters it.
 
     >>> with detect_anomaly():
     ...     Value(1e308) * 10
@@ -698,22 +827,42 @@ class detect_anomaly(ContextDecorator):
     FloatingPointError: detect_anomaly: mul produced inf in its forward pass ...
     """
 
-    _depth = 0
+    def _recreate_cm(self) -> detect_anomaly:
+        return type(self)()  # one per call, as no_grad
 
     def __enter__(self) -> detect_anomaly:
-        global _anomaly_sites
-        if detect_anomaly._depth == 0:
-            _anomaly_sites = {}
-        detect_anomaly._depth += 1
-        _refresh_fast()
+        sites = _modes.anomaly_sites
+        _push_mode(self, sites)
+        if sites is None:
+            _modes.anomaly_pruned_at = 0
+            _set_modes(_modes.grad_enabled, {})
         return self
 
     def __exit__(self, *exc) -> None:
-        global _anomaly_sites
-        detect_anomaly._depth -= 1
-        if detect_anomaly._depth == 0:
-            _anomaly_sites = None
-        _refresh_fast()
+        saved = _pop_mode(self)
+        _set_modes(_modes.grad_enabled, saved if type(saved) is dict else None)
+
+
+def _prune_sites(sites: dict) -> None:
+    """Drop the creation sites of nodes that nothing but `sites` holds, so that they are freed.
+
+    A node has no room for its own site, so detect_anomaly keeps them in a
+    dict; without pruning, that dict would keep every node made inside the
+    block alive.  Popping newest first frees a node before its parents, so a
+    whole dead graph goes in one pass; called when the dict has doubled since
+    the last pass, the cost per node is constant.
+    """
+    kept = []
+    getrefcount = sys.getrefcount
+    while sites:
+        node, site = sites.popitem()
+        # references: `node` here and getrefcount's argument; more means someone else holds it
+        if getrefcount(node) > 2:
+            kept.append((node, site))
+        del node
+    for node, site in reversed(kept):
+        sites[node] = site
+    _modes.anomaly_pruned_at = len(sites)
 
 
 def _creation_site() -> str:
@@ -728,7 +877,8 @@ def _creation_site() -> str:
 
 
 def _anomaly_in_backward(node: Value, parent_index: int, value: float) -> FloatingPointError:
-    site = _anomaly_sites.get(node, "outside detect_anomaly()") if _anomaly_sites is not None else "?"
+    sites = _modes.anomaly_sites
+    site = sites.get(node, "outside detect_anomaly()") if sites is not None else "?"
     return FloatingPointError(
         f"detect_anomaly: the backward of {node.op} returned {value} for its parent #{parent_index} "
         f"(node {node!r}, created at {site})"
@@ -750,15 +900,20 @@ def _node(data: float, op: str, a, da, b=None, db=None) -> Value:
         out._b = b
         out._db = db
         return out
-    if not _grad_enabled:  # a leaf: record nothing
+    modes = _modes  # this thread's: another thread's no_grad or anomaly mode is what made _fast False
+    if not modes.grad_enabled:  # a leaf: record nothing
         out.op = ""
         out._a = out._da = out._b = out._db = None
         return out
     out.op = op
     out._a, out._da, out._b, out._db = a, da, b, db
+    sites = modes.anomaly_sites
+    if sites is None:
+        return out
     site = _creation_site()
-    assert _anomaly_sites is not None  # not _fast while recording: detect_anomaly is on
-    _anomaly_sites[out] = site
+    sites[out] = site
+    if len(sites) >= 2 * modes.anomaly_pruned_at + 1024:
+        _prune_sites(sites)
     if not _isfinite(data):
         raise FloatingPointError(f"detect_anomaly: {op} produced {data} in its forward pass "
                                  f"(inputs {[p.data for p in out.parents]}, at {site})")
@@ -806,11 +961,16 @@ def _reverse_topological(root: Value) -> list[Value]:
 _EMIT = object()  # stack marker for _reverse_topological
 
 
+def _blocks(node: Value) -> bool:
+    """True for a kink whose zero derivative stops every gradient (relu at x <= 0; see relu)."""
+    return type(node._a) is tuple and not node._da and bool(node._a)
+
+
 def _stored_locals(node: Value) -> tuple:
     """The float local derivatives recorded by the forward pass, aligned with parents."""
     da = node._da
     if type(da) is tuple:
-        return da
+        return da if da or not node._a else (0.0,) * len(node._a)
     return (da,) if node._b is None or type(node._a) is tuple else (da, node._db)
 
 
@@ -857,6 +1017,8 @@ def node_info(v: Value) -> NodeInfo:
     if a is None:
         return NodeInfo(op, (), (), ())
     if type(a) is tuple:  # n-ary
+        if _blocks(v):  # relu at x <= 0 (see relu): derivative 0, operand x
+            return NodeInfo(op, a, (0.0,), a)
         if op == "sum":
             operands = a if v._b is None else v._b
         elif op == "dot":
@@ -906,10 +1068,10 @@ def _vjp(order: list[Value], seed, locals_of: Callable[[Value], tuple]) -> dict:
     from a finite gradient raises, naming the op.
     """
     grads = {order[0]: seed}
-    check = _anomaly_sites is not None
+    check = _modes.anomaly_sites is not None
     for node in order:
         g = grads.get(node)
-        if g is None or node._a is None:
+        if g is None or node._a is None or _blocks(node):
             continue
         for i, (p, d) in enumerate(zip(node.parents, locals_of(node))):
             c = g * d
@@ -1007,7 +1169,7 @@ def _div(a: float, b: float) -> float:
 def _pow(x: float, y: float) -> float:
     if x == 0.0 and y < 0.0:
         raise ZeroDivisionError(f"pow: 0.0 cannot be raised to a negative power ({y!r})")
-    if x < 0.0 and y != math.floor(y) and _isfinite(y):
+    if x < 0.0 and _isfinite(y) and y != math.floor(y):  # inf and NaN exponents: as Python's float pow
         raise ValueError(f"pow: a negative base to a fractional power is complex ({x!r} ** {y!r})")
     try:
         return x ** y

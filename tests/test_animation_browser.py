@@ -128,7 +128,7 @@ def test_the_slider_steps_through_the_backward_pass(driver, tmp_path, source):
     slider = driver.find_element(By.CSS_SELECTOR, "input[type=range]")
     slider.send_keys(Keys.HOME)   # the keyboard moves a range input as a hand would: an input event each time
     empty = _state(driver)
-    assert empty["value"] == 0 and empty["caption"] == "step 0/%d: before backward: no gradients yet" % n
+    assert empty["value"] == 0 and empty["caption"] == f"step 0/{n}: before backward: no gradients yet"
     assert all(shown == "grad ?" for _, shown, _, _ in empty["grads"])
 
     seen = []

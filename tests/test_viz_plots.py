@@ -97,7 +97,8 @@ def test_one_picture_per_call_in_a_real_kernel():
     nbclient = pytest.importorskip("nbclient", reason="the notebooks extra is not installed")
     pytest.importorskip("ipykernel", reason="the notebooks extra is not installed")
     cells = [
-        "%matplotlib inline\nimport matplotlib.pyplot as plt\nfrom autograd_lite.nn import MLP\nfrom autograd_lite.viz import *",
+        "%matplotlib inline\nimport matplotlib.pyplot as plt\n"
+        "from autograd_lite.nn import MLP\nfrom autograd_lite.viz import *",
         "plot_decision_boundary(MLP(2, [2, 1], seed=0), [[0, 0], [1, 1]], [0, 1], resolution=6)",
         "fig = plot_history([1.0, 0.5])",
         "fig",
