@@ -4,10 +4,12 @@ PYTHON ?= python3
 VENV   := .venv
 PY     := $(VENV)/bin/python
 # Stamp files, so each step runs once (and again when pyproject.toml changes): BASE, the bare
-# virtual environment; STAMP, the package with what the tests need; DEMO, with what the demo needs.
+# virtual environment; STAMP, the package with what the tests need; DEMO, with what the demo needs;
+# DOCSENV, with what the two sites need (the tests build them too).
 BASE   := $(VENV)/.created
 STAMP  := $(VENV)/.installed
 DEMO   := $(VENV)/.demo-installed
+DOCSENV := $(VENV)/.docs-installed
 
 .PHONY: demo test lint venv notebooks torch bench bench-demo docs lite clean
 
@@ -19,7 +21,7 @@ $(DEMO): pyproject.toml | $(BASE)
 	$(PY) -m pip install -q -e ".[demo]"
 	touch $@
 
-test: lint
+test: lint $(DOCSENV)
 	$(PY) -m pytest -q
 
 # Lint, in seconds: ruff (style, likely bugs, imports) and mypy (types) on what pyproject.toml names.
@@ -28,10 +30,10 @@ lint: $(STAMP)
 	$(PY) -m mypy
 
 # The environment the tests run in (CI: `make venv`, then PyTorch into it, then `make test`).
-venv: $(STAMP)
+venv: $(STAMP) $(DOCSENV)
 
 $(STAMP): pyproject.toml | $(BASE)
-	$(PY) -m pip install -q -e ".[test,viz,notebooks,docs]"
+	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
 	touch $@
 
 $(BASE):
@@ -61,8 +63,12 @@ bench-demo: $(STAMP)
 # The documentation site into site/: the README as home page, the notebooks with their committed
 # outputs, an API page per public module (mkdocs.yml, docs/hooks.py).  --strict: a warning, such as
 # a broken link, fails the build.  Open site/index.html, or serve it: python3 -m http.server -d site
-docs: $(STAMP)
+docs: $(DOCSENV)
 	NO_MKDOCS_2_WARNING=1 $(PY) -m mkdocs build --strict
+
+$(DOCSENV): pyproject.toml | $(BASE)
+	$(PY) -m pip install -q -e ".[docs]"
+	touch $@
 
 # The in-browser site into site/lite/ (JupyterLite on Pyodide, run from local files only), beside the
 # docs, which link to it.  Needs Node's npm, which fetches the Pyodide package (docs/lite/build.py).

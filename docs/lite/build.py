@@ -118,8 +118,7 @@ def own_wheel() -> Path:
     """autograd_lite's wheel, built from this checkout (fresh each time: the code may have changed)."""
     folder = CACHE / "own"
     shutil.rmtree(folder, ignore_errors=True)
-    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--no-build-isolation",
-        "--wheel-dir", folder, ROOT)
+    run(sys.executable, "-m", "pip", "wheel", "--quiet", "--no-deps", "--wheel-dir", folder, ROOT)
     (wheel,) = folder.glob("autograd_lite-*.whl")
     return wheel
 
