@@ -25,6 +25,7 @@ import math
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd_lite._validate import flag, non_negative, positive, real
 from autograd_lite.engine import Value, node_info
 from autograd_lite.functional import grad
 
@@ -44,7 +45,8 @@ def numerical_grad(f: Callable[..., Any], inputs: Sequence[float], eps: float = 
     >>> [round(g, 6) for g in numerical_grad(lambda x, y: x * y, [3.0, 4.0])]
     [4.0, 3.0]
     """
-    xs = _floats(inputs, "numerical_grad")
+    xs = _floats(inputs, "numerical_grad", f)
+    eps = positive(eps, "numerical_grad: eps")
     grads = []
     for i in range(len(xs)):
         up, down = list(xs), list(xs)
@@ -67,7 +69,8 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e
     >>> gradcheck(lambda x: x * 2.0, [1.0], raise_exception=False)
     True
     """
-    xs = _floats(inputs, "gradcheck")
+    xs = _floats(inputs, "gradcheck", f)
+    eps, atol, rtol = _tolerances("gradcheck", eps, atol, rtol, raise_exception)
     analytic = _backward_grads(f, xs)
     numeric = numerical_grad(f, xs, eps)
     labels = [f"input {i}" for i in range(len(xs))]
@@ -84,7 +87,8 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float 
     >>> gradgradcheck(lambda x, y: x.sin() * y ** 3, [0.4, 1.1])
     True
     """
-    xs = _floats(inputs, "gradgradcheck")
+    xs = _floats(inputs, "gradgradcheck", f)
+    eps, atol, rtol = _tolerances("gradgradcheck", eps, atol, rtol, raise_exception)
     positions = tuple(range(len(xs)))
     g = grad(f, positions)
     labels, analytic, numeric = [], [], []
@@ -109,7 +113,8 @@ def complex_step_grad(f: Callable[..., Any], inputs: Sequence[float], h: float =
     >>> complex_step_grad(lambda x, y: x * y + x.exp(), [0.0, 2.0])
     [3.0, 0.0]
     """
-    xs = _floats(inputs, "complex_step_grad")
+    xs = _floats(inputs, "complex_step_grad", f)
+    h = positive(h, "complex_step_grad: h")
     leaves = [Value(x) for x in xs]
     out = f(*leaves)
     if type(out) is not Value:
@@ -129,7 +134,8 @@ def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: 
     >>> complex_step_check(lambda x: (x * x).tanh() / (1.0 + x.exp()), [0.7])
     True
     """
-    xs = _floats(inputs, "complex_step_check")
+    xs = _floats(inputs, "complex_step_check", f)
+    _, atol, rtol = _tolerances("complex_step_check", 1.0, atol, rtol, raise_exception)
     analytic = _backward_grads(f, xs)
     numeric = complex_step_grad(f, xs)
     labels = [f"input {i}" for i in range(len(xs))]
@@ -138,19 +144,21 @@ def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: 
 
 # -- helpers --------------------------------------------------------------------
 
-def _floats(inputs: Sequence[float], check: str) -> list[float]:
-    """The inputs as floats; a bad one is reported with the check's name and its index."""
-    try:
-        return [float(x) for x in inputs]
-    except (TypeError, ValueError) as e:
-        if not hasattr(inputs, "__iter__"):
-            raise TypeError(f"{check}: inputs must be a sequence of numbers, got {type(inputs).__name__}") from None
-        for i, x in enumerate(inputs):
-            try:
-                float(x)
-            except (TypeError, ValueError):
-                raise type(e)(f"{check}: input {i} must be a real number, got {x!r}") from None
-        raise
+def _floats(inputs: Sequence[float], check: str, f: Any) -> list[float]:
+    """The inputs as floats, after checking f; a bad input is reported with the check's name and its index."""
+    if not callable(f):
+        raise TypeError(f"{check}: f must be a function of the inputs, got {type(f).__name__}")
+    if isinstance(inputs, (str, bytes)) or not hasattr(inputs, "__iter__"):
+        raise TypeError(f"{check}: inputs must be a sequence of numbers, got {type(inputs).__name__}")
+    # A check needs a finite point: at nan or inf every difference is nan, and nan fails any tolerance.
+    return [real(x, f"{check}: input {i}") for i, x in enumerate(inputs)]
+
+
+def _tolerances(check: str, eps: Any, atol: Any, rtol: Any, raise_exception: Any) -> tuple[float, float, float]:
+    """eps > 0, atol >= 0, rtol >= 0 (all finite) and raise_exception a bool, or the error naming which."""
+    flag(raise_exception, f"{check}: raise_exception")
+    return (positive(eps, f"{check}: eps"), non_negative(atol, f"{check}: atol"),
+            non_negative(rtol, f"{check}: rtol"))
 
 
 def _evaluate(f: Callable[..., Any], xs: list[float]) -> float:

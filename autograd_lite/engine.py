@@ -554,7 +554,10 @@ def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin on pur
     """
     parents = []
     total = 0.0
-    items = iter(values)
+    try:
+        items = iter(values)
+    except TypeError:  # Python's message would not say which call
+        raise TypeError(f"sum() expects an iterable of Values and numbers, got {type(values).__name__}") from None
     for v in items:
         if type(v) is not Value:
             break
@@ -591,7 +594,12 @@ def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | 
     >>> n.backward(); [wi.grad for wi in w]
     [3.0, 4.0]
     """
-    if len(ws) != len(xs):
+    try:
+        unequal = len(ws) != len(xs)
+    except TypeError:  # Python's message would not say which call, nor which argument
+        raise TypeError(f"dot() expects two sequences ws and xs, got {type(ws).__name__} and "
+                        f"{type(xs).__name__}") from None
+    if unequal:
         raise ValueError(f"dot: expected sequences of equal length, got {len(ws)} and {len(xs)}")
     # Parents are recorded in runs: the w's of the pairs in which both factors are
     # Values, then those pairs' x's (each pair's two factors are each other's local

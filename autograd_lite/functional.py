@@ -13,6 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from autograd_lite._validate import to_float
 from autograd_lite.engine import Value, _identity, gradients
 
 __all__ = ["grad", "value_and_grad", "hessian"]
@@ -46,7 +47,7 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
             x = args[i]
             # A fresh node per argument: partial derivatives hold the other arguments
             # fixed, and the traversal can stop here instead of entering an outer graph.
-            v = _identity(x) if type(x) is Value else Value(x)
+            v = _identity(x) if type(x) is Value else Value(x if type(x) is float else to_float(x, f"argument {i}"))
             args[i] = v
             inputs.append(v)
         out = _traced(f, args)
@@ -130,8 +131,10 @@ def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     single = isinstance(argnums, int)
     positions = (argnums,) if isinstance(argnums, int) else tuple(argnums)
     for i in positions:
-        if isinstance(i, bool) or not isinstance(i, int) or i < 0:
+        if isinstance(i, bool) or not isinstance(i, int):
             raise TypeError(f"argnums must hold non-negative ints, got {argnums!r}")
+        if i < 0:
+            raise ValueError(f"argnums must hold non-negative ints, got {argnums!r}")
     if len(set(positions)) != len(positions):
         raise ValueError(f"argnums has a repeated position: {argnums!r}")
     return positions, single

@@ -20,6 +20,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 from autograd_lite import engine
+from autograd_lite._validate import non_negative, one_of, real, shown
 from autograd_lite.engine import Value
 
 __all__ = ["mse", "hinge", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy",
@@ -33,6 +34,8 @@ _LOG_FLOOR = -100.0  # PyTorch's binary_cross_entropy clamps log(p) at -100
 def _pairs(input: Any, target: Any, name: str) -> tuple[list, list]:
     """input and target as two lists of equal length (one sample: lists of one)."""
     one = type(input) is Value or isinstance(input, (int, float))
+    if not one and (isinstance(input, (str, bytes)) or not hasattr(input, "__iter__")):
+        raise TypeError(f"{name}: input must be a Value, a number or a list of them, got {shown(input)}")
     xs = [input] if one else list(input)
     ts = [target] if (one or type(target) is Value or isinstance(target, (int, float))) else list(target)
     if len(xs) != len(ts):
@@ -43,14 +46,7 @@ def _pairs(input: Any, target: Any, name: str) -> tuple[list, list]:
 
 
 def _number(t: Any, name: str, what: str = "target") -> float:
-    if type(t) is Value:
-        raise TypeError(f"{name}: {what} must be a number, not a Value (use .data)")
-    if isinstance(t, bool) or not hasattr(t, "__float__"):
-        raise TypeError(f"{name}: {what} must be a number, got {type(t).__name__}")
-    t = float(t)
-    if not math.isfinite(t):
-        raise ValueError(f"{name}: {what} must be finite, got {t}")
-    return t
+    return real(t, f"{name}: {what}")  # TypeError for a non-number (a Value too), ValueError for nan or inf
 
 
 def _reduce(terms: list, reduction: str, name: str) -> Any:
@@ -64,9 +60,7 @@ def _reduce(terms: list, reduction: str, name: str) -> Any:
 
 
 def _check_reduction(reduction: str, name: str) -> None:
-    if reduction not in _REDUCTIONS:
-        raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, "
-                         f"got {reduction!r}")
+    one_of(reduction, f"{name}: reduction", _REDUCTIONS)
 
 
 def mse(input: Scalar | Sequence[Scalar], target: Scalar | Sequence[Scalar], reduction: str = "mean") -> Any:
@@ -81,6 +75,8 @@ def mse(input: Scalar | Sequence[Scalar], target: Scalar | Sequence[Scalar], red
     xs, ts = _pairs(input, target, "mse")
     terms = []
     for x, t in zip(xs, ts):
+        if type(x) is not Value:
+            x = _number(x, "mse", "input")
         d = x - (t if type(t) is Value else _number(t, "mse"))
         terms.append(d * d)
     return _reduce(terms, reduction, "mse")
@@ -188,6 +184,8 @@ def cross_entropy(input: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: 
     0.407606
     """
     _check_reduction(reduction, "cross_entropy")
+    if isinstance(target, (str, bytes)):
+        raise TypeError(f"cross_entropy: target must be a class index (int) or a list of them, got {target!r}")
     single = not isinstance(target, (list, tuple)) and not hasattr(target, "__len__")
     batch = [input] if single else list(input)
     targets = [target] if single else list(cast(Sequence[int], target))  # not single: target has a length
@@ -219,7 +217,5 @@ def l2_penalty(params: Iterable[Value] | Any, alpha: float) -> Value:
     """
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
-    alpha = _number(alpha, "l2_penalty", "alpha")
-    if alpha < 0.0:
-        raise ValueError(f"l2_penalty: alpha must be >= 0, got {alpha!r}")
+    alpha = non_negative(alpha, "l2_penalty: alpha")
     return engine.sum([p * p for p in params]) * alpha

@@ -27,7 +27,8 @@ import random
 from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 
-from autograd_lite.engine import Value, _to_float, dot
+from autograd_lite._validate import count, flag, fraction, one_of, to_float
+from autograd_lite.engine import Value, dot
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "StateDictError", "ACTIVATIONS", "INITS"]
 
@@ -173,6 +174,7 @@ class Module:
         """
         if not isinstance(state_dict, dict):
             raise TypeError(f"load_state_dict expects a dict, got {type(state_dict).__name__}")
+        flag(strict, "load_state_dict: strict")
         name = type(self).__name__
         params = dict(self.named_parameters())
         for key in state_dict:
@@ -279,22 +281,12 @@ def _activation_from(activation: str | bool, nonlin: bool | None) -> str:
 
 
 def _check_activation(activation: str) -> str:
-    if activation not in ACTIVATIONS:
-        raise ValueError(f"activation must be one of {', '.join(map(repr, ACTIVATIONS))}, got {activation!r}")
-    return activation
+    return one_of(activation, "activation", ACTIVATIONS)
 
 
 def _check_init(init: str) -> str:
-    init = _INIT_ALIASES.get(init, init)
-    if init not in INITS:
-        raise ValueError(f"init must be one of {', '.join(map(repr, INITS + tuple(_INIT_ALIASES)))}, got {init!r}")
-    return init
-
-
-def _check_size(n: Any, what: str) -> int:
-    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-        raise ValueError(f"{what} must be a positive int, got {n!r}")
-    return n
+    init = one_of(init, "init", INITS + tuple(_INIT_ALIASES))
+    return _INIT_ALIASES.get(init, init)
 
 
 def _draw(rng: RandomSource, init: str, fan_in: int, fan_out: int) -> float:
@@ -338,7 +330,7 @@ def _raise_if_bad_input(owner: str, x: Any) -> None:
         if type(xi) is Value:
             continue
         try:
-            _to_float(xi, "")
+            to_float(xi, "")
         except TypeError:
             hint = "; pass one sample at a time: [model(x) for x in X]" if isinstance(xi, (list, tuple)) else ""
             raise TypeError(f"{owner} input {i}: expects a real number or a Value, got {type(xi).__name__}"
@@ -369,7 +361,7 @@ class Neuron(Module):
     def __init__(self, nin: int, activation: str | bool = "relu", *, nonlin: bool | None = None,
                  init: str = "uniform", seed: int | None = None, rng: RandomSource | None = None,
                  fan_out: int = 1) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = count(nin, "nin")
         self.activation = _activation_from(activation, nonlin)
         self.init = _check_init(init)
         rng = _resolve_rng(seed, rng)
@@ -412,8 +404,8 @@ class Layer(Module):
 
     def __init__(self, nin: int, nout: int, activation: str | bool = "relu", *, nonlin: bool | None = None,
                  init: str = "uniform", seed: int | None = None, rng: RandomSource | None = None) -> None:
-        self.nin = _check_size(nin, "nin")
-        self.nout = _check_size(nout, "nout")
+        self.nin = count(nin, "nin")
+        self.nout = count(nout, "nout")
         activation = _activation_from(activation, nonlin)
         source = _resolve_rng(seed, rng)
         self.neurons: list[Neuron] = [Neuron(nin, activation, init=init, rng=source, fan_out=nout)
@@ -449,9 +441,7 @@ class Dropout(Module):
     """
 
     def __init__(self, p: float = 0.5, *, seed: int | None = None, rng: RandomSource | None = None) -> None:
-        if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 <= p < 1.0:
-            raise ValueError(f"dropout probability p must be in [0, 1), got {p!r}")
-        self.p = float(p)
+        self.p = fraction(p, "dropout probability p")
         self._rng = _resolve_rng(seed, rng)
 
     def forward(self, x: Any) -> Any:
@@ -488,12 +478,14 @@ class MLP(Module):
     def __init__(self, nin: int, nouts: Sequence[int], activation: str = "relu", *,
                  output_activation: str = "linear", init: str = "uniform", dropout: float = 0.0,
                  seed: int | None = None, rng: RandomSource | None = None) -> None:
-        self.nin = _check_size(nin, "nin")
+        self.nin = count(nin, "nin")
+        if isinstance(nouts, (str, bytes)) or not hasattr(nouts, "__iter__"):
+            raise TypeError(f"nouts must be a list of layer sizes such as [16, 16, 1], got {nouts!r}")
         nouts = list(nouts)
         if not nouts:
             raise ValueError("nouts must list at least one layer size")
         for n in nouts:
-            _check_size(n, "every layer size in nouts")
+            count(n, "every layer size in nouts")
         self.activation = _check_activation(activation)
         self.output_activation = _check_activation(output_activation)
         source = _resolve_rng(seed, rng)

@@ -22,40 +22,11 @@ import math
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from autograd_lite._validate import count, flag, fraction, non_negative, positive, real
 from autograd_lite.engine import Value
 
 __all__ = ["Optimizer", "GradientDescent", "SGD", "RMSprop", "Adam", "AdamW",
            "LRScheduler", "StepLR", "ExponentialLR", "CosineAnnealingLR", "LambdaLR"]
-
-
-def _real(x: Any, name: str) -> float:
-    if isinstance(x, bool) or not isinstance(x, (int, float)) and not hasattr(x, "__float__"):
-        raise ValueError(f"Invalid {name}: expected a number, got {x!r}")
-    x = float(x)
-    if math.isnan(x):
-        raise ValueError(f"Invalid {name}: {x}")
-    return x
-
-
-def _positive(x: Any, name: str) -> float:
-    x = _real(x, name)
-    if not 0.0 < x < math.inf:
-        raise ValueError(f"Invalid {name}: {x} (must be > 0 and finite)")
-    return x
-
-
-def _non_negative(x: Any, name: str) -> float:
-    x = _real(x, name)
-    if not 0.0 <= x < math.inf:
-        raise ValueError(f"Invalid {name}: {x} (must be >= 0 and finite)")
-    return x
-
-
-def _unit_interval(x: Any, name: str) -> float:
-    x = _real(x, name)
-    if not 0.0 <= x < 1.0:
-        raise ValueError(f"Invalid {name}: {x} (must be in [0, 1))")
-    return x
 
 
 class Optimizer:
@@ -78,7 +49,7 @@ class Optimizer:
                 raise TypeError(f"optimizer params must be Values, got {type(p).__name__}")
         if len(set(self.params)) != len(self.params):
             raise ValueError("some parameters appear more than once in the parameter list")
-        self.lr: float = _positive(lr, "learning rate (lr)")
+        self.lr: float = positive(lr, f"{type(self).__name__}: learning rate (lr)")
         self.state: dict[str, Any] = {}
 
     def zero_grad(self) -> None:
@@ -102,9 +73,11 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
         """Restore ``lr``, the other hyperparameters and the buffers saved by ``state_dict()``."""
-        if not isinstance(state_dict, dict) or state_dict.get("type") != type(self).__name__:
-            got = state_dict.get("type") if isinstance(state_dict, dict) else type(state_dict).__name__
-            raise ValueError(f"{type(self).__name__}.load_state_dict: this state is for {got!r}")
+        if not isinstance(state_dict, dict):
+            raise TypeError(f"{type(self).__name__}.load_state_dict: state_dict must be a dict "
+                            f"(from optimizer.state_dict()), got {type(state_dict).__name__}")
+        if state_dict.get("type") != type(self).__name__:
+            raise ValueError(f"{type(self).__name__}.load_state_dict: this state is for {state_dict.get('type')!r}")
         state = state_dict.get("state")
         if not isinstance(state, dict):
             raise ValueError(f"{type(self).__name__}.load_state_dict: missing 'state'")
@@ -161,13 +134,12 @@ class SGD(Optimizer):
     def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-3, momentum: float = 0.0,
                  dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
         super().__init__(params, lr)
-        self.momentum = _non_negative(momentum, "momentum value")
-        self.dampening = _real(dampening, "dampening value")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
-        if not isinstance(nesterov, bool):
-            raise ValueError(f"Invalid nesterov: expected a bool, got {nesterov!r}")
+        self.momentum = non_negative(momentum, "SGD: momentum")
+        self.dampening = real(dampening, "SGD: dampening")
+        self.weight_decay = non_negative(weight_decay, "SGD: weight_decay")
+        flag(nesterov, "SGD: nesterov")
         if nesterov and (self.momentum <= 0.0 or self.dampening != 0.0):
-            raise ValueError("Invalid nesterov: Nesterov momentum requires a momentum and zero dampening")
+            raise ValueError("SGD: nesterov=True requires a momentum > 0 and zero dampening")
         self.nesterov = nesterov
 
     def _hyperparameters(self) -> dict[str, Any]:
@@ -207,13 +179,11 @@ class RMSprop(Optimizer):
     def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-2, alpha: float = 0.99, eps: float = 1e-8,
                  weight_decay: float = 0.0, momentum: float = 0.0, centered: bool = False) -> None:
         super().__init__(params, lr)
-        self.alpha = _unit_interval(alpha, "alpha value")
-        self.eps = _positive(eps, "epsilon value (eps)")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
-        self.momentum = _non_negative(momentum, "momentum value")
-        if not isinstance(centered, bool):
-            raise ValueError(f"Invalid centered: expected a bool, got {centered!r}")
-        self.centered = centered
+        self.alpha = fraction(alpha, "RMSprop: alpha")
+        self.eps = positive(eps, "RMSprop: epsilon value (eps)")
+        self.weight_decay = non_negative(weight_decay, "RMSprop: weight_decay")
+        self.momentum = non_negative(momentum, "RMSprop: momentum")
+        self.centered = flag(centered, "RMSprop: centered")
 
     def _hyperparameters(self) -> dict[str, Any]:
         return {"lr": self.lr, "alpha": self.alpha, "eps": self.eps, "weight_decay": self.weight_decay,
@@ -261,15 +231,16 @@ class Adam(Optimizer):
     def __init__(self, params: Iterable[Value] | Any, lr: float = 1e-3, betas: tuple[float, float] = (0.9, 0.999),
                  eps: float = 1e-8, weight_decay: float = 0.0, amsgrad: bool = False) -> None:
         super().__init__(params, lr)
-        if not isinstance(betas, (tuple, list)) or len(betas) != 2:
-            raise ValueError(f"Invalid betas: expected a pair (beta1, beta2), got {betas!r}")
-        self.betas = (_unit_interval(betas[0], "beta parameter at index 0"),
-                      _unit_interval(betas[1], "beta parameter at index 1"))
-        self.eps = _positive(eps, "epsilon value (eps)")
-        self.weight_decay = _non_negative(weight_decay, "weight_decay value")
-        if not isinstance(amsgrad, bool):
-            raise ValueError(f"Invalid amsgrad: expected a bool, got {amsgrad!r}")
-        self.amsgrad = amsgrad
+        name = type(self).__name__
+        if not isinstance(betas, (tuple, list)):
+            raise TypeError(f"{name}: betas must be a pair (beta1, beta2), got {betas!r}")
+        if len(betas) != 2:
+            raise ValueError(f"{name}: betas must be a pair (beta1, beta2), got {len(betas)} values: {betas!r}")
+        self.betas = (fraction(betas[0], f"{name}: beta parameter at index 0"),
+                      fraction(betas[1], f"{name}: beta parameter at index 1"))
+        self.eps = positive(eps, f"{name}: epsilon value (eps)")
+        self.weight_decay = non_negative(weight_decay, f"{name}: weight_decay")
+        self.amsgrad = flag(amsgrad, f"{name}: amsgrad")
 
     _decoupled = False  # AdamW: decay the weights directly instead of adding to the gradient
 
@@ -333,7 +304,7 @@ class LRScheduler:
             raise TypeError(f"{type(self).__name__} needs an Optimizer, got {type(optimizer).__name__}")
         self.optimizer = optimizer
         self.base_lr: float = optimizer.lr
-        self.last_epoch = last_epoch
+        self.last_epoch = count(last_epoch, f"{type(self).__name__}: last_epoch", minimum=-1)
         self.step()  # epoch 0: the initial lr, as PyTorch
 
     def lr_at(self, epoch: int) -> float:
@@ -375,10 +346,8 @@ class StepLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, step_size: int, gamma: float = 0.1, last_epoch: int = -1) -> None:
-        if isinstance(step_size, bool) or not isinstance(step_size, int) or step_size < 1:
-            raise ValueError(f"Invalid step_size: {step_size!r} (must be a positive int)")
-        self.step_size = step_size
-        self.gamma = _positive(gamma, "gamma")
+        self.step_size = count(step_size, "StepLR: step_size")
+        self.gamma = positive(gamma, "StepLR: gamma")
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch: int) -> float:
@@ -394,7 +363,7 @@ class ExponentialLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, gamma: float, last_epoch: int = -1) -> None:
-        self.gamma = _positive(gamma, "gamma")
+        self.gamma = positive(gamma, "ExponentialLR: gamma")
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch: int) -> float:
@@ -410,10 +379,8 @@ class CosineAnnealingLR(LRScheduler):
     """
 
     def __init__(self, optimizer: Optimizer, T_max: int, eta_min: float = 0.0, last_epoch: int = -1) -> None:
-        if isinstance(T_max, bool) or not isinstance(T_max, int) or T_max < 1:
-            raise ValueError(f"Invalid T_max: {T_max!r} (must be a positive int)")
-        self.T_max = T_max
-        self.eta_min = _non_negative(eta_min, "eta_min")
+        self.T_max = count(T_max, "CosineAnnealingLR: T_max")
+        self.eta_min = non_negative(eta_min, "CosineAnnealingLR: eta_min")
         super().__init__(optimizer, last_epoch)
 
     def lr_at(self, epoch: int) -> float:

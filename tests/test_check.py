@@ -75,7 +75,8 @@ def test_assert_gradients_match_in_two_lines():
 @pytest.mark.parametrize("check", [gradcheck, gradgradcheck, numerical_grad, complex_step_grad, complex_step_check])
 def test_a_bad_input_is_named_by_the_check_and_its_index(check):
     name = check.__name__
-    with pytest.raises(ValueError, match=f"^{name}: input 1 must be a real number, got 'a'$"):
+    # a str is a wrong type: TypeError (a ValueError before the one validation policy of issue #11)
+    with pytest.raises(TypeError, match=f"^{name}: input 1 must be a real number, got 'a'$"):
         check(lambda x, y: x * y, [1.0, "a"])
     with pytest.raises(TypeError, match=f"^{name}: input 0 must be a real number, got None$"):
         check(lambda x: x, [None])

@@ -123,13 +123,21 @@ def test_adam_first_step_moves_by_lr():
     (optim.RMSprop, dict(momentum=math.nan), "momentum"),
     (optim.Adam, dict(betas=(1.0, 0.999)), "beta parameter at index 0"),
     (optim.Adam, dict(betas=(0.9, -0.1)), "beta parameter at index 1"),
-    (optim.Adam, dict(betas=0.9), "betas"),
     (optim.Adam, dict(eps=-1e-8), "eps"),
     (optim.AdamW, dict(weight_decay=-0.01), "weight_decay"),
-    (optim.Adam, dict(lr="0.1"), "learning rate"),
 ])
 def test_bad_hyperparameters_name_the_argument(cls, kwargs, name):
     with pytest.raises(ValueError, match=name):
+        cls([Value(1.0)], **kwargs)
+
+
+# A wrong type is a TypeError (these two were ValueErrors before the one validation policy of issue #11).
+@pytest.mark.parametrize("cls,kwargs,name", [
+    (optim.Adam, dict(betas=0.9), "betas"),
+    (optim.Adam, dict(lr="0.1"), "learning rate"),
+])
+def test_hyperparameters_of_the_wrong_type_name_the_argument(cls, kwargs, name):
+    with pytest.raises(TypeError, match=name):
         cls([Value(1.0)], **kwargs)
 
 

@@ -103,12 +103,18 @@ def test_a_bad_input_is_named_by_its_position_not_by_dot(module, owner):
 
 
 @pytest.mark.parametrize("bad", [
-    lambda: MLP(2, []), lambda: MLP(0, [1]), lambda: MLP(2, [3, 0]), lambda: MLP(2, [1.5]),
+    lambda: MLP(2, []), lambda: MLP(0, [1]), lambda: MLP(2, [3, 0]),
     lambda: Neuron(2, activation="gelu"), lambda: Neuron(2, init="orthogonal"),
 ])
 def test_bad_construction_arguments(bad):
     with pytest.raises(ValueError):
         bad()
+
+
+def test_a_layer_size_of_the_wrong_type_is_a_type_error():
+    # a ValueError before the one validation policy of issue #11: a wrong type is a TypeError
+    with pytest.raises(TypeError):
+        MLP(2, [1.5])
 
 
 def test_micrograd_as_oracle():
@@ -275,9 +281,11 @@ def test_dropout_masks_and_scales():
     # seeded: the same masks again
     again = Dropout(0.25, seed=11)(xs)
     assert [isinstance(y, Value) for y in again] == [isinstance(y, Value) for y in ys]
-    for p in (-0.1, 1.0, math.nan, "0.5"):
+    for p in (-0.1, 1.0, math.nan):
         with pytest.raises(ValueError, match="dropout probability"):
             Dropout(p)
+    with pytest.raises(TypeError, match="dropout probability"):  # a ValueError before issue #11's policy
+        Dropout("0.5")
 
 
 def test_repr():
