@@ -32,7 +32,8 @@ lint: $(STAMP)
 # The environment the tests run in (CI: `make venv`, then PyTorch into it, then `make test`).
 venv: $(STAMP) $(DOCSENV)
 
-$(STAMP): pyproject.toml | $(BASE)
+# __init__.py too: it holds the version, which the installed metadata copies.
+$(STAMP): pyproject.toml autograd_lite/__init__.py | $(BASE)
 	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
 	touch $@
 

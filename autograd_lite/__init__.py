@@ -34,7 +34,7 @@ from autograd_lite.engine import sum as sum  # autograd_lite.sum, kept out of __
 from autograd_lite.functional import grad, hessian, value_and_grad
 from autograd_lite.serialization import load, save
 
-__version__ = "0.1.0"
+__version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here
 
 # `sum` and `abs` stay out of __all__ so `from autograd_lite import *` does not shadow the builtins.
 __all__ = [

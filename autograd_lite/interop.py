@@ -110,6 +110,10 @@ def from_torch(seq: Any, *, seed: int | None = None) -> MLP:
                          f"an MLP uses one activation for all hidden layers")
     if len(dropouts) > 1:
         raise ValueError(f"from_torch: several dropout probabilities {sorted(dropouts)}; an MLP uses one")
+    for index, m in enumerate(linears):
+        if m.weight.is_complex() or (m.bias is not None and m.bias.is_complex()):
+            raise ValueError(f"from_torch: Linear layer {index} has complex weights ({m.weight.dtype}); "
+                             f"an MLP holds real numbers, and dropping the imaginary part would change it")
     for a, b in zip(linears, linears[1:]):
         if a.out_features != b.in_features:
             raise ValueError(f"from_torch: a Linear with {a.out_features} outputs feeds one with "

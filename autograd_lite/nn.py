@@ -180,7 +180,9 @@ class Module:
         for key in state_dict:
             if not isinstance(key, str):
                 raise StateDictError(f"Error(s) in loading state_dict for {name}: keys must be str, got {key!r}")
-        mismatches = _size_mismatches(params, state_dict)
+        # A different architecture is named as a size mismatch; strict=False loads
+        # a subset (as PyTorch does), so there a shorter list is only missing keys.
+        mismatches = _size_mismatches(params, state_dict, only_larger=not strict)
         if mismatches:
             raise StateDictError(f"Error(s) in loading state_dict for {name}:\n\t" + "\n\t".join(mismatches))
         missing = [k for k in params if k not in state_dict]
@@ -228,12 +230,12 @@ def _list_sizes(keys) -> dict[str, int]:
     return sizes
 
 
-def _size_mismatches(params: dict, state: dict) -> list[str]:
+def _size_mismatches(params: dict, state: dict, only_larger: bool = False) -> list[str]:
     mine, theirs = _list_sizes(params), _list_sizes(state)
     out = []
     for prefix, n in mine.items():
         m = theirs.get(prefix)
-        if m is not None and m != n:
+        if m is not None and (m > n if only_larger else m != n):
             what = prefix or "the model"
             out.append(f"size mismatch for {what}: copying a param with shape ({m},) from checkpoint, "
                        f"the shape in current model is ({n},).")

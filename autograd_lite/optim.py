@@ -81,24 +81,72 @@ class Optimizer:
         state = state_dict.get("state")
         if not isinstance(state, dict):
             raise ValueError(f"{type(self).__name__}.load_state_dict: missing 'state'")
-        n = len(self.params)
-        for key, buf in state.items():
-            if isinstance(buf, list) and len(buf) != n:
-                raise ValueError(f"{type(self).__name__}.load_state_dict: buffer {key!r} has {len(buf)} "
-                                 f"entries, the optimizer has {n} parameters")
         hyper = {k: v for k, v in state_dict.items() if k not in ("type", "state")}
         if set(hyper) != set(self._hyperparameters()):
             raise ValueError(f"{type(self).__name__}.load_state_dict: expected hyperparameters "
                              f"{sorted(self._hyperparameters())}, got {sorted(hyper)}")
+        # Everything is checked before anything changes, so a bad file fails here,
+        # not later inside step(): the hyperparameters by the constructor's own checks...
         for k, v in hyper.items():
-            setattr(self, k, tuple(v) if isinstance(v, list) else v)
-        self.state = {k: (list(v) if isinstance(v, list) else v) for k, v in state.items()}
+            for x in v if isinstance(v, list) else [v]:
+                if isinstance(x, int) and not isinstance(x, bool) and abs(x) > 2 ** 1023:
+                    raise ValueError(f"{type(self).__name__}.load_state_dict: {k!r} is an integer too large "
+                                     f"for a float")
+        try:
+            kwargs: dict[str, Any] = {k: tuple(v) if isinstance(v, list) else v for k, v in hyper.items()}
+            checked = type(self)(self.params, **kwargs)
+        except (TypeError, ValueError, OverflowError) as e:  # OverflowError: an int too large for a float
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{type(self).__name__}.load_state_dict: {e}") from None
+        # ...and the buffers by what step() needs of them.
+        buffers = {key: _checked_buffer(type(self).__name__, key, buf, len(self.params)) for key, buf in state.items()}
+        for k in hyper:
+            setattr(self, k, getattr(checked, k))
+        self.state = buffers
 
     def __repr__(self) -> str:
         # _hyperparameters holds JSON data (lists); shown as the constructor takes them, betas=(0.9, 0.999)
         args = ", ".join(f"{k}={tuple(v) if isinstance(v, list) else v!r}"
                          for k, v in self._hyperparameters().items())
         return f"{type(self).__name__}({len(self.params)} parameters, {args})"
+
+
+# The buffers the optimizers keep: per-parameter lists of floats ("sq": never
+# negative, since step() takes their square root), and Adam's step count.
+_BUFFERS = {"momentum_buffer": "float", "grad_avg": "float", "exp_avg": "float",
+            "square_avg": "sq", "exp_avg_sq": "sq", "max_exp_avg_sq": "sq"}
+_COUNTERS = ("step",)
+
+
+def _checked_buffer(owner: str, key: Any, buf: Any, n: int) -> Any:
+    """A saved buffer, checked and copied: a list of n finite floats, or a count."""
+    where = f"{owner}.load_state_dict: buffer {key!r}"
+    if key in _COUNTERS:
+        if isinstance(buf, bool) or not isinstance(buf, int):
+            raise TypeError(f"{where} must be a step count (an int >= 0), got {type(buf).__name__}")
+        if not 0 <= buf < 2 ** 53:
+            raise ValueError(f"{where} must be a step count (an int >= 0 below 2**53), got {buf!r}")
+        return buf
+    if key not in _BUFFERS:
+        raise ValueError(f"{where} is not one this library writes (expected one of "
+                         f"{', '.join(sorted(_BUFFERS) + list(_COUNTERS))})")
+    if not isinstance(buf, list):
+        raise TypeError(f"{where} must be a list of {n} floats, got {type(buf).__name__}")
+    if len(buf) != n:
+        raise ValueError(f"{where} has {len(buf)} entries, the optimizer has {n} parameters")
+    out = []
+    for i, v in enumerate(buf):
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise TypeError(f"{where}[{i}] must be a float, got {type(v).__name__}")
+        try:
+            f = float(v)
+        except OverflowError:
+            raise ValueError(f"{where}[{i}] is an integer too large for a float") from None
+        if not math.isfinite(f) or (_BUFFERS[key] == "sq" and f < 0.0):
+            what = "finite" if not math.isfinite(f) else ">= 0 (it is a mean of squares)"
+            raise ValueError(f"{where}[{i}] is {f}; it must be {what}")
+        out.append(f)
+    return out
 
 
 class GradientDescent(Optimizer):
@@ -328,8 +376,21 @@ class LRScheduler:
         return {"base_lr": self.base_lr, "last_epoch": self.last_epoch}
 
     def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        self.base_lr = state_dict["base_lr"]
-        self.last_epoch = state_dict["last_epoch"]
+        """Restore ``base_lr`` and ``last_epoch`` saved by ``state_dict()`` (checked first)."""
+        name = type(self).__name__
+        if not isinstance(state_dict, dict) or set(state_dict) != {"base_lr", "last_epoch"}:
+            raise ValueError(f"{name}.load_state_dict: expected a dict with 'base_lr' and 'last_epoch'")
+        try:
+            base_lr = positive(state_dict["base_lr"], "base_lr")
+        except (TypeError, ValueError, OverflowError) as e:
+            kind = TypeError if isinstance(e, TypeError) else ValueError
+            raise kind(f"{name}.load_state_dict: {e}") from None
+        epoch = state_dict["last_epoch"]
+        if isinstance(epoch, bool) or not isinstance(epoch, int):
+            raise TypeError(f"{name}.load_state_dict: last_epoch must be an int, got {type(epoch).__name__}")
+        if not -1 <= epoch < 2 ** 53:
+            raise ValueError(f"{name}.load_state_dict: last_epoch must be an int >= -1, got {epoch!r}")
+        self.base_lr, self.last_epoch = base_lr, epoch
         self.optimizer.lr = self.lr_at(self.last_epoch)
 
 

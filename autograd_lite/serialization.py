@@ -1,10 +1,11 @@
 """Save and load state dicts as JSON: never pickle, so loading a file cannot run code.
 
 The file is ``{"format": "autograd_lite.state_dict", "version": 1, "state": {...}}``.
-Saving writes a temporary file in the same directory and renames it over the
-target (``os.replace`` is atomic), so a crash mid-save leaves the previous
-file intact.  Loading checks the format tag, the version and the JSON itself,
-and raises ``SerializationError`` (a ValueError) naming the problem and the path.
+Saving goes through ``files.write_file``: atomic (a crash mid-save leaves the
+previous file intact), through symbolic links, never over a FIFO, a device or
+a read-only file.  Loading reads at most ``max_bytes``, checks the JSON itself,
+the format tag and the version, and raises ``SerializationError`` (a
+ValueError) naming the problem and the path.
 
 >>> import os, tempfile
 >>> from autograd_lite.nn import MLP
@@ -20,16 +21,16 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import tempfile
-from typing import Any, Union
+from typing import Any
 
-__all__ = ["save", "load", "SerializationError", "FORMAT", "VERSION"]
+from autograd_lite.files import PathLike, read_file, user_path, write_file
+
+__all__ = ["save", "load", "SerializationError", "FORMAT", "VERSION", "MAX_BYTES"]
 
 FORMAT = "autograd_lite.state_dict"
 VERSION = 1
-PathLike = Union[str, "os.PathLike[str]"]
-_CHUNK = 1 << 16  # bytes per write call
+MAX_BYTES = 256 << 20  # load()'s default cap: ~10 million parameters, far beyond what scalar Values train
+_MAX_INT_DIGITS = 30  # step counters and sizes; a longer integer is not something save() wrote
 
 
 class SerializationError(ValueError):
@@ -38,9 +39,22 @@ class SerializationError(ValueError):
 
 def _check_json_data(obj: Any, where: str) -> None:
     """Refuse what JSON cannot hold faithfully (NaN, inf, non-str keys, objects), naming the key."""
-    stack = [(where, obj)]
+    stack: list = [(where, obj)]
+    on_path: set[int] = set()  # the containers between the root and the item being checked
+    done: set[int] = set()  # containers checked already (shared ones are checked once)
     while stack:
         key, x = stack.pop()
+        if key is _LEAVE:
+            on_path.discard(x)
+            done.add(x)
+            continue
+        if isinstance(x, (dict, list, tuple)):
+            if id(x) in on_path:
+                raise ValueError(f"save: {key} contains itself (a circular reference); JSON cannot store it")
+            if id(x) in done:
+                continue
+            on_path.add(id(x))
+            stack.append((_LEAVE, id(x)))
         if isinstance(x, float):
             if not math.isfinite(x):
                 raise ValueError(f"save: {key} is {x}; JSON cannot store NaN or infinity "
@@ -57,8 +71,15 @@ def _check_json_data(obj: Any, where: str) -> None:
                             f"and dicts can be saved (to save a model, pass model.state_dict())")
 
 
+_LEAVE = object()  # stack marker: the container below is checked
+
+
 def save(state_dict: dict[str, Any], path: PathLike) -> None:
     """Write ``state_dict`` (a model's or an optimizer's) to ``path`` as JSON, atomically.
+
+    A symbolic link is written through (its target is replaced); a FIFO, a
+    device, a directory or a file you may not write is refused with an error
+    naming ``path``.
 
     >>> save({"w": float("nan")}, "unused.json")
     Traceback (most recent call last):
@@ -67,49 +88,13 @@ def save(state_dict: dict[str, Any], path: PathLike) -> None:
     if not isinstance(state_dict, dict):
         hint = " (call .state_dict() on it first)" if hasattr(state_dict, "state_dict") else ""
         raise TypeError(f"save expects a dict, got {type(state_dict).__name__}{hint}")
+    user_path(path, "save")  # a bad path fails before any work
     _check_json_data(state_dict, "state")
-    text = json.dumps({"format": FORMAT, "version": VERSION, "state": state_dict}, indent=1, allow_nan=False)
-    path = os.fspath(path)
-    directory = os.path.dirname(os.path.abspath(path))
-    # The temporary file must be in the same directory: os.replace is atomic only within one file system.
     try:
-        fd, tmp = tempfile.mkstemp(dir=directory, prefix="." + os.path.basename(path) + ".", suffix=".tmp")
-    except OSError as e:  # the error would name the temporary file; name the user's path instead
-        raise type(e)(e.errno, f"cannot save: {_folder_problem(directory, e)}", path) from None
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            for i in range(0, len(text), _CHUNK):
-                f.write(text[i:i + _CHUNK])
-            f.flush()
-            os.fsync(f.fileno())  # the bytes are on disk before the name points at them
-        os.chmod(tmp, _file_mode(path))  # mkstemp makes it private (0600); give it a normal file's mode
-        os.replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _folder_problem(directory: str, error: OSError) -> str:
-    if isinstance(error, FileNotFoundError) and not os.path.isdir(directory):
-        return f"the folder {directory} does not exist"
-    if isinstance(error, NotADirectoryError):
-        if os.path.exists(directory):
-            return f"{directory} is a file, not a folder"
-        return f"the folder {directory} cannot exist: part of its path is a file, not a folder"
-    return f"cannot create a file in the folder {directory} ({error.strerror})"
-
-
-def _file_mode(path: str) -> int:
-    """The existing file's permissions, or what open() would give a new file (0666 minus the umask)."""
-    try:
-        return os.stat(path).st_mode & 0o7777
-    except OSError:
-        umask = os.umask(0)
-        os.umask(umask)
-        return 0o666 & ~umask
+        text = json.dumps({"format": FORMAT, "version": VERSION, "state": state_dict}, indent=1, allow_nan=False)
+    except RecursionError:
+        raise ValueError("save: the state is nested too deeply for JSON") from None
+    write_file(path, text, who="save")
 
 
 def _no_constants(name: str) -> None:
@@ -125,20 +110,35 @@ def _no_duplicates(pairs: list) -> dict:
     return out
 
 
-def load(path: PathLike) -> dict[str, Any]:
+def _parse_int(digits: str) -> int:
+    if len(digits.lstrip("-")) > _MAX_INT_DIGITS:
+        raise ValueError(f"an integer of {len(digits.lstrip('-'))} digits")
+    return int(digits)
+
+
+def load(path: PathLike, *, max_bytes: int | None = MAX_BYTES) -> dict[str, Any]:
     """Read a state dict written by ``save``.
 
-    Raises ``SerializationError`` for a file that is not valid UTF-8 JSON (for
-    instance truncated), lacks the format tag, has another format or a newer
-    version, or whose state is not a dict.  A missing file raises
+    Raises ``SerializationError`` naming ``path`` for a file that is larger
+    than ``max_bytes`` (None: no limit), not a regular file, not UTF-8 JSON,
+    truncated, with data after the JSON, nested too deeply, holding NaN,
+    infinity or a huge integer, without the format tag, of another format or
+    a newer version, or whose state is not a dict.  A missing file raises
     FileNotFoundError as usual.
     """
-    path = os.fspath(path)
-    with open(path, "rb") as f:
-        raw = f.read()
+    path = user_path(path, "load")
+    if max_bytes is not None and (isinstance(max_bytes, bool) or not isinstance(max_bytes, int) or max_bytes < 0):
+        raise ValueError(f"load: max_bytes must be a non-negative int or None, got {max_bytes!r}")
 
     def fail(problem: str) -> SerializationError:
         return SerializationError(f"cannot load {path!r}: {problem}")
+
+    try:
+        raw = read_file(path, limit=max_bytes, who="load")
+    except ValueError as e:
+        problem = str(e).replace(f"load: {path} ", "", 1)
+        hint = "; pass load(path, max_bytes=...) to allow more" if "limit" in problem else ""
+        raise fail(problem + hint) from None
 
     try:
         text = raw.decode("utf-8")
@@ -147,12 +147,21 @@ def load(path: PathLike) -> dict[str, Any]:
     if not text.strip():
         raise fail("the file is empty")
     try:
-        doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates)
+        doc = json.loads(text, parse_constant=_no_constants, object_pairs_hook=_no_duplicates, parse_int=_parse_int)
     except json.JSONDecodeError as e:
+        where = f"at line {e.lineno} column {e.colno}"
+        start = text.lstrip()[:20]
+        if not start.startswith(("{", "[")):
+            raise fail(f"not JSON: it starts with {start!r}, where save() writes '{{'; "
+                       f"is it an autograd_lite state dict?") from None
+        if e.msg == "Extra data":
+            raise fail(f"invalid JSON, unexpected data after the JSON object {where}") from None
         # save writes one JSON object, so a file that stops before its closing brace was cut short
         end = text.rstrip()
         what = "truncated" if e.pos >= len(end) or not end.endswith("}") else "corrupt"
-        raise fail(f"invalid JSON, the file looks {what} ({e.msg} at line {e.lineno} column {e.colno})") from None
+        raise fail(f"invalid JSON, the file looks {what} ({e.msg} {where})") from None
+    except RecursionError:
+        raise fail("JSON nested too deeply to be a state dict") from None
     except ValueError as e:
         raise fail(f"invalid JSON ({e})") from None
     if not isinstance(doc, dict) or "format" not in doc:

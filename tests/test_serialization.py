@@ -43,7 +43,7 @@ def test_overwrite_keeps_permissions_and_leaves_no_temp(tmp_path):
 
 
 def test_crash_mid_write_leaves_previous_file_intact(tmp_path, monkeypatch):
-    import autograd_lite.serialization as ser
+    import autograd_lite.files as ser  # the one writer behind save()
     path = tmp_path / "model.json"
     old = nn.MLP(2, [8, 1], seed=0).state_dict()
     al.save(old, path)

@@ -129,9 +129,9 @@ def _out_dir(path: str) -> str:
 
 
 def _write_json(obj: Any, path: str) -> None:
-    with open(path, "w") as f:
-        json.dump(obj, f, indent=1)
-        f.write("\n")
+    from autograd_lite.files import write_file  # atomic: an interrupt leaves the previous file whole
+
+    write_file(path, json.dumps(obj, indent=1) + "\n", who="write")
     print(f"  {os.path.basename(path)}")
 
 
@@ -166,8 +166,14 @@ def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold
 
 
 def _save(plt: Any, fig: Any, path: str) -> None:
-    fig.savefig(path, dpi=110, bbox_inches="tight")
+    import io
+
+    from autograd_lite.files import write_file
+
+    buffer = io.BytesIO()  # drawn in memory, then written atomically like every file the library writes
+    fig.savefig(buffer, format=os.path.splitext(path)[1].lstrip(".") or "png", dpi=110, bbox_inches="tight")
     plt.close(fig)
+    write_file(path, buffer.getvalue(), who="write")
     print(f"  {os.path.basename(path)}")
 
 
@@ -217,6 +223,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    _check_size(args, parser)
     _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
     # binary cross-entropies, 0..k-1 for cross_entropy.
@@ -231,13 +238,15 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         "blobs": lambda: data.make_blobs(args.samples, n_classes, cluster_std=max(args.noise, 1e-3) * 10,
                                          seed=args.seed, labels=labels),
     }
-    X, y = makers[args.dataset]()
-    if args.test_size:
-        X, X_test, y, y_test = data.train_test_split(X, y, test_size=args.test_size, stratify=True,
-                                                     seed=args.seed)
-        validation = (X_test, y_test)
-    else:
-        validation = None
+    validation = None
+    try:
+        X, y = makers[args.dataset]()
+        if args.test_size:
+            X, X_test, y, y_test = data.train_test_split(X, y, test_size=args.test_size, stratify=True,
+                                                         seed=args.seed)
+            validation = (X_test, y_test)
+    except ValueError as e:  # a split or a dataset these sizes cannot make: the arguments' fault
+        parser.error(f"--samples {args.samples}, --test-size {args.test_size:g}: {e}")
 
     nout = n_classes if args.loss == "cross_entropy" else 1
     model = MLP(2, args.layers + [nout], activation=args.activation,
@@ -288,6 +297,32 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     except ValueError as e:  # NaN weights after a diverged run cannot be stored
         print(f"  model.json skipped: {e}")
     return 130 if interrupted else 0
+
+
+# What one training step may hold: every sample of a batch keeps its own graph, about
+# one float edge per parameter (~40 bytes with its tuple slots), until backward.
+MAX_SAMPLES = 1_000_000
+MAX_PARAMETERS = 1_000_000
+MAX_EDGES_PER_STEP = 50_000_000  # ~2 GB
+
+
+def _check_size(args: argparse.Namespace, parser: argparse.ArgumentParser) -> None:
+    """Refuse sizes that would exhaust memory, before allocating anything (usage errors)."""
+    if args.samples > MAX_SAMPLES:
+        parser.error(f"--samples {args.samples:,}: at most {MAX_SAMPLES:,} (scalar autodiff is slow: "
+                     f"even {MAX_SAMPLES:,} samples take minutes per epoch)")
+    nout = args.classes if args.loss == "cross_entropy" else 1
+    sizes = [2] + list(args.layers) + [nout]
+    params = sum((a + 1) * b for a, b in zip(sizes, sizes[1:]))
+    if params > MAX_PARAMETERS:
+        parser.error(f"--layers {','.join(map(str, args.layers))}: {params:,} parameters, at most "
+                     f"{MAX_PARAMETERS:,}; use smaller hidden layers")
+    batch = args.batch_size or args.samples
+    if params * batch > MAX_EDGES_PER_STEP:
+        gigabytes = params * batch * 40 / 1e9
+        parser.error(f"{params:,} parameters x {batch:,} samples per step would need ~{gigabytes:.0f} GB "
+                     f"for one step's graph; use --batch-size {max(1, MAX_EDGES_PER_STEP // params):,} or less, "
+                     f"or smaller --layers")
 
 
 class _Interrupted(Exception):
@@ -429,6 +464,18 @@ def _int_at_least(minimum: int) -> Callable[[str], int]:
     return parse
 
 
+def _int_between(low: int, high: int) -> Callable[[str], int]:
+    at_least = _int_at_least(low)
+
+    def parse(text: str) -> int:
+        n = at_least(text)
+        if n > high:
+            raise argparse.ArgumentTypeError(f"expected an integer in [{low}, {high}], got {n}")
+        return n
+    parse.__name__ = "int"
+    return parse
+
+
 def _float_in(low: float, high: float, *, low_open: bool = False, high_open: bool = False) -> Callable[[str], float]:
     def parse(text: str) -> float:
         try:
@@ -482,7 +529,8 @@ def build_parser() -> argparse.ArgumentParser:
                    "history.png, graph.svg/.dot and history.json into --out.")
     demo.add_argument("--out", default="out", metavar="DIR", help=out_help)
     # For tests: fewer steps.  Hidden, since the demo is defined by its 100 steps.
-    demo.add_argument("--steps", type=_int_at_least(1), default=DEMO_STEPS, help=argparse.SUPPRESS)
+    # At most DEMO_STEPS: the demo's learning rate, 1 - 0.9*k/100, turns negative after step 111.
+    demo.add_argument("--steps", type=_int_between(1, DEMO_STEPS), default=DEMO_STEPS, help=argparse.SUPPRESS)
     demo.set_defaults(run=_demo)
 
     train = command("train", "train an MLP on a toy dataset, every choice on the command line",

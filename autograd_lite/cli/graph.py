@@ -17,11 +17,13 @@ from collections.abc import Callable
 from typing import Any
 
 from autograd_lite.engine import Value
+from autograd_lite.files import write_file
 
 _BINARY: dict[type, Callable[[Any, Any], Any]] = {
     ast.Add: lambda a, b: a + b, ast.Sub: lambda a, b: a - b, ast.Mult: lambda a, b: a * b,
     ast.Div: lambda a, b: a / b, ast.Pow: lambda a, b: a ** b,
 }
+_SYMBOLS = {ast.Add: "+", ast.Sub: "-", ast.Mult: "*", ast.Div: "/", ast.Pow: "**"}
 _UNARY: dict[type, Callable[[Any], Any]] = {ast.USub: lambda a: -a, ast.UAdd: lambda a: +a}
 _FUNCTIONS = ("exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "abs")
 # Values given to variables the user did not set, in order of first appearance: the first four
@@ -46,10 +48,7 @@ def parse_expression(text: str, values: dict[str, float] | None = None) -> Value
     ValueError: --expr: calls are limited to exp, log, sqrt, tanh, sigmoid, relu, leaky_relu, softplus, sin, cos, abs
     """
     values = dict(values or {})
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as e:
-        raise ValueError(f"--expr: not an expression: {e.msg} in {text!r}") from None
+    tree = _parse(text)
     leaves: dict[str, Value] = {}
 
     def name(n: str) -> Value:
@@ -75,6 +74,24 @@ def parse_expression(text: str, values: dict[str, float] | None = None) -> Value
     if type(out) is not Value:
         raise ValueError(f"--expr: {text!r} has no variables, so there is no graph to draw")
     return out
+
+
+def _parse(text: str) -> ast.Expression:
+    """The syntax tree of an expression; ValueError (a usage error) for anything Python's parser refuses."""
+    try:
+        return ast.parse(text, mode="eval")
+    except SyntaxError as e:
+        raise ValueError(f"--expr: not an expression: {e.msg} in {_short(text)}") from None
+    except (RecursionError, MemoryError):
+        # Python's parser recurses once per nesting level (a*a*...*a nests to the left)
+        raise ValueError(f"--expr: the expression nests too deeply for Python's parser ({len(text):,} characters); "
+                         f"draw a smaller one, or build the graph in Python with autograd_lite.Value") from None
+
+
+def _short(text: str, limit: int = 60) -> str:
+    """The expression as quoted in an error message: one line, at most ``limit`` characters."""
+    text = " ".join(text.split())
+    return repr(text) if len(text) <= limit else repr(text[:limit - 1] + "…") + f" ({len(text):,} characters)"
 
 
 def _children(node: ast.AST) -> list[ast.AST]:
@@ -108,7 +125,13 @@ def _children(node: ast.AST) -> list[ast.AST]:
 
 def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
     if isinstance(node, ast.BinOp):
-        return _BINARY[type(node.op)](*args)
+        try:
+            return _BINARY[type(node.op)](*args)
+        except OverflowError:
+            if any(type(a) is Value for a in args):
+                raise  # the engine's message names the op and its operands
+            raise ValueError(f"--expr: a constant part overflows a float: {args[0]:g} "
+                             f"{_SYMBOLS[type(node.op)]} {args[1]:g} is too large") from None
     if isinstance(node, ast.UnaryOp):
         return _UNARY[type(node.op)](*args)
     if isinstance(node, ast.Call):
@@ -121,7 +144,10 @@ def _apply(node: ast.AST, args: list, name: Callable[[str], Value]) -> Any:
             return getattr(x, fname)()
         return getattr(Value(float(x)), fname)().data  # a constant subexpression stays a number
     if isinstance(node, ast.Constant) and isinstance(node.value, (int, float)):
-        return float(node.value)
+        try:
+            return float(node.value)
+        except OverflowError:
+            raise ValueError(f"--expr: a number of {len(str(node.value)):,} digits is too large for a float") from None
     assert isinstance(node, ast.Name)  # _children let nothing else through
     return name(node.id)
 
@@ -199,8 +225,7 @@ def _graph(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_file(path, data, who="graph")
     except GraphTooLarge as e:
         parser.error(str(e))
     except (ValueError, RenderError, OSError) as e:
@@ -223,7 +248,7 @@ def _expression_graph(args: argparse.Namespace, parser: argparse.ArgumentParser,
         if not args.no_backward:
             root.backward()
     except (ValueError, ArithmeticError) as e:
-        parser.error(str(e) if str(e).startswith("--") else f"--expr {args.expr!r}: {e}")
+        parser.error(str(e) if str(e).startswith("--") else f"--expr {_short(args.expr)}: {e}")
     assumed = [f"{name}={_DEFAULTS[k % len(_DEFAULTS)]:g}" for k, name in enumerate(names) if name not in settings]
     if assumed:
         print(f"assumed {' '.join(assumed)} (set them with --set NAME=VALUE)", file=notes)
@@ -236,10 +261,7 @@ def expression_names(text: str) -> list[str]:
     >>> expression_names("(a*b + c).tanh() + a")
     ['a', 'b', 'c']
     """
-    try:
-        tree = ast.parse(text, mode="eval")
-    except SyntaxError as e:
-        raise ValueError(f"--expr: not an expression: {e.msg} in {text!r}") from None
+    tree = _parse(text)
     calls = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
     found = sorted((n.lineno, n.col_offset, n.id) for n in ast.walk(tree)
                    if isinstance(n, ast.Name) and id(n) not in calls)

@@ -122,9 +122,10 @@ class BackwardAnimation:
         path = os.fspath(path)
         if not path.endswith((".html", ".htm")):
             path += ".html"
-        with open(path, "w", encoding="utf-8") as f:
-            f.write("<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>backward pass</title>"
-                    "</head><body>\n" + self._repr_html_() + "\n</body></html>\n")
+        from autograd_lite.files import write_file
+
+        write_file(path, "<!DOCTYPE html>\n<html><head><meta charset=\"utf-8\"><title>backward pass</title>"
+                   "</head><body>\n" + self._repr_html_() + "\n</body></html>\n", who="save")
         return path
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -17,6 +18,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from autograd_lite.engine import Value
+from autograd_lite.files import write_file
 from autograd_lite.viz.dot import to_dot
 from autograd_lite.viz.text import format_graph
 
@@ -87,8 +89,7 @@ class Graph:
         folder = os.path.dirname(path)
         if folder:
             os.makedirs(folder, exist_ok=True)
-        with open(path, "wb") as f:
-            f.write(data)
+        write_file(path, data, who="render")
         return path
 
     def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
@@ -141,32 +142,58 @@ def _render(source: str, format: str) -> bytes:
     tried = []
     exe = shutil.which("dot")
     if exe:
-        try:
-            done = subprocess.run([exe, f"-T{format}"], input=source.encode(), capture_output=True,
-                                  timeout=120, check=False)
-            if done.returncode == 0 and done.stdout:
-                return done.stdout
-            tried.append(f"`dot` at {exe} failed: {done.stderr.decode(errors='replace').strip()[:300]}")
-        except (OSError, subprocess.SubprocessError) as e:
-            tried.append(f"`dot` at {exe} failed: {e}")
+        done = _run_renderer([exe, f"-T{format}"], source)
+        if done.returncode == 0 and done.stdout:
+            return done.stdout
+        tried.append(f"`dot` at {exe} failed: {done.stderr.decode(errors='replace').strip()[:300]}")
     else:
         tried.append("no `dot` binary on PATH")
     try:
-        import pygraphviz
+        import pygraphviz  # noqa: F401 - only to know whether the child process below can use it
     except ImportError as e:
         tried.append(f"pygraphviz is not installed ({e})")
     else:
-        try:
-            graph = pygraphviz.AGraph(string=source)
-            with _without_fontconfig_noise():
-                return graph.draw(format=format, prog="dot")
-        except Exception as e:  # noqa: BLE001 - reported below with the fixes
-            tried.append(f"pygraphviz failed: {e}")
+        # In a child process, as the binary: a layout can take minutes, and only a process can be
+        # stopped at the time limit (pygraphviz's draw() cannot be interrupted).
+        done = _run_renderer([sys.executable, "-c", _PYGRAPHVIZ_CHILD, format], source)
+        if done.returncode == 0 and done.stdout:
+            kept = _without_noise(done.stderr.decode(errors="replace"))
+            if kept.strip():
+                sys.stderr.write(kept + "\n")  # Graphviz's own warnings are the user's to see
+            return done.stdout
+        tried.append(f"pygraphviz failed: {_without_noise(done.stderr.decode(errors='replace')).strip()[-300:]}")
     raise RenderError(f"cannot render the graph as {format}: " + "; ".join(tried)
                       + ".\nFixes:\n" + _FIXES)
 
 
 _FONTCONFIG_NOISE = ("Fontconfig warning:", "Fontconfig error:")
+RENDER_TIMEOUT = 60.0  # seconds a Graphviz layout may take
+
+_PYGRAPHVIZ_CHILD = (
+    "import sys, pygraphviz\n"
+    "sys.stdout.buffer.write(pygraphviz.AGraph(string=sys.stdin.read()).draw(format=sys.argv[1], prog='dot'))\n"
+)
+
+
+def _run_renderer(command: list[str], source: str) -> subprocess.CompletedProcess:
+    """Run a Graphviz process on ``source`` within RENDER_TIMEOUT; RenderError saying what to do if it runs over."""
+    try:
+        done = subprocess.run(command, input=source.encode(), capture_output=True, timeout=RENDER_TIMEOUT,
+                              check=False)
+    except subprocess.TimeoutExpired:
+        raise RenderError(f"Graphviz's layout took longer than {RENDER_TIMEOUT:g} s and was stopped: the graph is "
+                          f"too large or too tangled to draw. Draw fewer nodes (the loss of one sample), "
+                          f"collapse the model (collapse=model, level=\"layer\"), or print the text view "
+                          f"(format_graph(root))") from None
+    except OSError as e:
+        return subprocess.CompletedProcess(command, 1, b"", str(e).encode())
+    if done.returncode == -signal.SIGINT:  # Ctrl-C reached the renderer too: it is the user's, not a failure
+        raise KeyboardInterrupt
+    return done
+
+
+def _without_noise(text: str) -> str:
+    return "\n".join(line for line in text.splitlines() if not line.startswith(_FONTCONFIG_NOISE))
 
 
 @contextlib.contextmanager

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_lite.engine import Value, node_info
-from autograd_lite.viz.dot import _constant_operand, _num, _parameter_names, _topological
+from autograd_lite.viz.dot import _constant_operand, _num, _parameter_names, _topological, printable_label
 
 __all__ = ["format_graph"]
 
@@ -36,7 +36,7 @@ def format_graph(root: Value, *, grads: bool = True, params: Any = None) -> str:
     rows: list[tuple[str, ...]] = []  # (equation, data, grad, comment); a wrapped equation's rest has only the first
     for i, node in enumerate(order):
         grad = f"grad={_num(node.grad)}" if grads else ""
-        name = node.label or names.get(node, "")
+        name = printable_label(node.label or names.get(node, ""), newlines=False)  # one line per op
         note = f"# {name}" if name else ""
         if not node.op:
             rows.append((f"in  v{i}", f"data={_num(node.data)}", grad, note))

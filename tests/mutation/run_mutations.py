@@ -30,10 +30,10 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
     "tanh' = 1 - t (not 1 - t^2)": [
         ('_node(t, "tanh", self, 1.0 - t * t)', '_node(t, "tanh", self, 1.0 - t)')],
     "backward assigns (=) instead of accumulating (+=)": [
-        ("            a.grad += g * node._da\n            b = node._b\n            if b is not None:\n"
-         "                b.grad += g * node._db",
-         "            a.grad = g * node._da\n            b = node._b\n            if b is not None:\n"
-         "                b.grad = g * node._db")],
+        ("                a.grad += g * node._da\n                b = node._b\n                if b is not None:\n"
+         "                    b.grad += g * node._db",
+         "                a.grad = g * node._da\n                b = node._b\n                if b is not None:\n"
+         "                    b.grad = g * node._db")],
     "mul's local derivatives swapped": [
         ('"mul", self, other.data, other, self.data)', '"mul", self, self.data, other, other.data)')],
     "no topological order (DFS pre-order)": [
@@ -41,7 +41,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
          "        seen.add(node)\n        order.append(node)\n"),
         ("    order.reverse()\n    return order", "    return order")],
     "relu'(0) = 1 instead of 0": [
-        ('return _node(x, "relu", self, 1.0) if x > 0.0 else', 'return _node(x, "relu", self, 1.0) if x >= 0.0 else')],
+        ("        if x <= 0.0:\n            # The edge is recorded",
+         "        if x < 0.0:\n            # The edge is recorded")],
     "sigmoid' with the wrong sign": [
         ('_node(s, "sigmoid", self, s * (1.0 - s))', '_node(s, "sigmoid", self, s * (s - 1.0))')],
     "pow' = y x^y (exponent off by one)": [
@@ -57,8 +58,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
     "dot: a first-layer neuron's bias gets no gradient": [
         ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)")],
     "second backward counts earlier gradients again": [
-        ("                saved.append((node, node.grad))\n                node.grad = 0.0\n",
-         "                saved.append((node, node.grad))\n")],
+        ("                    saved.append((node, node.grad))\n                    node.grad = 0.0\n",
+         "                    saved.append((node, node.grad))\n")],
     "higher order: tanh rule 1 + t^2": [
         ('_DERIVATIVES["tanh"] = lambda n: (1.0 - n * n,)', '_DERIVATIVES["tanh"] = lambda n: (1.0 + n * n,)')],
     "higher order: _vjp assigns instead of accumulating": [
