@@ -81,7 +81,7 @@ class History:
         return {k: v[-1] for k, v in vars(self).items() if v}
 
 
-def _resolve_loss(loss: str | LossFn) -> tuple[LossFn, str]:
+def resolve_loss(loss: str | LossFn) -> tuple[LossFn, str]:
     """The loss function, and a name for it (which also picks the accuracy threshold)."""
     if callable(loss):
         return loss, getattr(loss, "__name__", "loss")
@@ -154,12 +154,12 @@ def predict(model: Callable, X: Sequence[Sequence[float]]) -> list:
     >>> out = predict(model, [[0.0, 1.0]]); len(out), len(out[0]), type(out[0][0]).__name__
     (1, 2, 'float')
     """
-    with _eval_mode(model), no_grad():
+    with eval_mode(model), no_grad():
         out = [model(x) for x in X]
     return [[_data(v) for v in o] if isinstance(o, (list, tuple)) else _data(o) for o in out]
 
 
-class _eval_mode:
+class eval_mode:
     """Put a Module in evaluation mode for a block; restore its mode afterwards."""
 
     def __init__(self, model: Any) -> None:
@@ -192,8 +192,8 @@ def evaluate(model: Callable, X: Sequence, y: Sequence, loss: str | LossFn = "ms
     >>> evaluate(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="hinge")
     {'loss': 1.0, 'accuracy': 0.0}
     """
-    loss_fn, name = _resolve_loss(loss)
-    with _eval_mode(model), no_grad():
+    loss_fn, name = resolve_loss(loss)
+    with eval_mode(model), no_grad():
         outputs = [model(x) for x in X]
         value = _data(loss_fn(outputs, list(y)))
     acc = accuracy(outputs, y, _threshold_for(name) if threshold is None else threshold) if _is_labels(y) else None
@@ -242,7 +242,7 @@ def fit(model: Any, X: Sequence[Sequence[float]], y: Sequence, *, loss: str | Lo
         raise ValueError("fit: got no samples")
     if not l2 >= 0.0:
         raise ValueError(f"l2 must be >= 0, got {l2!r}")
-    loss_fn, loss_name = _resolve_loss(loss)
+    loss_fn, loss_name = resolve_loss(loss)
     params = model.parameters()
     if optimizer is None:
         optimizer = GradientDescent(params, lr=lr)

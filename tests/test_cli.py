@@ -380,12 +380,12 @@ def test_graph_repr_counts_in_good_english():
 
 
 def test_train_says_when_the_held_out_loss_rose(capsys):
-    from autograd_lite.cli.commands import _say_if_overfitting
+    from autograd_lite.cli.commands import say_if_overfitting
     from autograd_lite.train import History
 
-    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.9]))
+    say_if_overfitting(History(val_loss=[1.0, 0.5, 0.9]))
     assert "held-out loss was lowest at epoch 2 (0.5) and ended at 0.9: the model overfits" in capsys.readouterr().out
-    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.52]))
+    say_if_overfitting(History(val_loss=[1.0, 0.5, 0.52]))
     assert capsys.readouterr().out == ""
 
 

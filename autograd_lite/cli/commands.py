@@ -67,7 +67,7 @@ def _demo(args: argparse.Namespace) -> int:
     scores = predict(model, X)
     i = max(range(len(X)), key=lambda k: 1.0 - y[k] * scores[k])
     _write_graph_of_one_sample(model, X[i], y[i], out)
-    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    write_json(history_dict(history), os.path.join(out, "history.json"))
     return 0
 
 
@@ -108,12 +108,12 @@ def _prepare_out_dir(args: argparse.Namespace) -> None:
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
-        args._parser.error(f"--out {path}: cannot create this folder ({_why_not_a_folder(path) or e.strerror})")
+        args._parser.error(f"--out {path}: cannot create this folder ({why_not_a_folder(path) or e.strerror})")
     if not os.access(path, os.W_OK):
         args._parser.error(f"--out {path}: the folder is not writable")
 
 
-def _why_not_a_folder(path: str) -> str | None:
+def why_not_a_folder(path: str) -> str | None:
     """'x is a file, not a folder' when a folder on the way to ``path`` is a file."""
     parent = os.path.dirname(path)
     while parent and parent != os.path.dirname(parent):
@@ -129,7 +129,8 @@ def _out_dir(path: str) -> str:
     return path
 
 
-def _write_json(obj: Any, path: str) -> None:
+def write_json(obj: Any, path: str) -> None:
+    """Write obj as JSON to path atomically, and print the file's name (as the other outputs are listed)."""
     from autograd_lite.files import write_file  # atomic: an interrupt leaves the previous file whole
 
     write_file(path, json.dumps(obj, indent=1) + "\n", who="write")
@@ -156,10 +157,10 @@ def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    from autograd_lite.train import _eval_mode
+    from autograd_lite.train import eval_mode
     from autograd_lite.viz import plot_decision_boundary, plot_history
 
-    with _eval_mode(model):  # dropout off while the grid is evaluated
+    with eval_mode(model):  # dropout off while the grid is evaluated
         X_test, y_test = validation if validation else (None, None)
         fig = plot_decision_boundary(model, X, y, X_test=X_test, y_test=y_test, threshold=threshold, title=title)
     _save(plt, fig, os.path.join(out, "decision_boundary.png"))
@@ -186,12 +187,12 @@ def _write_graph_of_one_sample(model: Any, x: list, target: Any, out: str, loss:
     source, for Graphviz users.
     """
     from autograd_lite.engine import Value
-    from autograd_lite.train import _eval_mode, _resolve_loss
+    from autograd_lite.train import eval_mode, resolve_loss
     from autograd_lite.viz import RenderError, draw_dot
 
-    loss_fn, _ = _resolve_loss(loss)
+    loss_fn, _ = resolve_loss(loss)
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]  # labelled leaves, for the drawing
-    with _eval_mode(model):
+    with eval_mode(model):
         root = loss_fn([model(inputs)], [target])
     root.label = "loss"
     model.zero_grad()
@@ -289,13 +290,13 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if validation:
         val = evaluate(model, *validation, loss=args.loss)
         print(f"held-out loss (data only, after the last step) {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
-        _say_if_overfitting(history)
+        say_if_overfitting(history)
 
     out = _out_dir(args.out)
     _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0, word="epoch",
                  validation=validation,
                  title=f"{args.dataset}, {model}, after {_plural(history.epochs, 'epoch')}")
-    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    write_json(history_dict(history), os.path.join(out, "history.json"))
     path = os.path.join(out, "model.json")
     try:
         save(model.state_dict(), path)  # autograd_lite's JSON format: autograd_lite.load(path) reads it back
@@ -388,7 +389,7 @@ def _fit_until_interrupted(model: Any, X: list, y: list, *, optimizer: Any, call
         signal.signal(signal.SIGINT, previous)
 
 
-def _say_if_overfitting(history: Any) -> None:
+def say_if_overfitting(history: Any) -> None:
     """A line when the held-out loss ended well above its lowest: the model memorised its training set."""
     val = [v for v in history.val_loss if v is not None and math.isfinite(v)]
     if len(val) < 2:
@@ -424,7 +425,7 @@ def _make_optimizer(args: argparse.Namespace, model: Any) -> Any:
 
 def _engine_demo(args: argparse.Namespace) -> int:
     from autograd_lite import Value, grad
-    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.engine import reverse_topological
 
     print("autograd_lite engine demo: micrograd's example expression, differentiated\n")
     a = Value(-4.0, label="a")
@@ -442,7 +443,7 @@ def _engine_demo(args: argparse.Namespace) -> int:
     g.backward()
     print(f"g = {g.data:.4f}          (forward pass)")
     print(f"dg/da = {a.grad:.4f}    dg/db = {b.grad:.4f}   (backward pass)")
-    print(f"the same graph as micrograd's README, {len(_reverse_topological(g))} nodes\n")
+    print(f"the same graph as micrograd's README, {len(reverse_topological(g))} nodes\n")
 
     x = Value(0.0)
     for _ in range(100_000):
