@@ -13,6 +13,7 @@ Each command's options: autograd-lite COMMAND --help.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -224,6 +225,10 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    if args.backend != "python" and not args.compile:
+        parser.error("--backend chooses how --compile runs the step; add --compile")
+    if args.compile and args.backend == "numpy" and importlib.util.find_spec("numpy") is None:
+        parser.error("--backend numpy needs numpy: pip install 'autograd_lite[compile]'")
     _check_size(args, parser)
     _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
@@ -257,7 +262,8 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     linear = "" if args.layers else " (no hidden layer: a linear model, straight decision boundaries)"
     print(f"model: {model}, {len(model.parameters())} parameters{linear}")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
-          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {_plural(args.epochs, 'epoch')}\n")
+          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {_plural(args.epochs, 'epoch')}"
+          + (f"; compiled steps ({args.backend} backend)" if args.compile else "") + "\n")
     # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
     # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
     # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
@@ -270,7 +276,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         validation_data=validation,
         callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
                                 bar=not args.no_progress)],
-        progress=not args.no_progress)
+        progress=not args.no_progress, compile=args.backend if args.compile else False)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
     if interrupted:
@@ -571,6 +577,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output folder, created if needed (default: out/train-DATASET, e.g. out/train-moons)")
     train.add_argument("--no-progress", action="store_true",
                        help="print about ten progress lines instead of a progress bar")
+    train.add_argument("--compile", action="store_true",
+                       help="run each step as code generated once from one sample's graph (autograd_lite.compile): "
+                            "the same training, several times faster")
+    train.add_argument("--backend", choices=("python", "numpy"), default="python",
+                       help="with --compile: python, or numpy to run the step on arrays, one layer a matrix "
+                            "product (needs numpy) (default: %(default)s)")
     train.set_defaults(run=lambda args: _train(args, train))
 
     engine = command("engine-demo", "the engine alone: micrograd's README expression and more",
