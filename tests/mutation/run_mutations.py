@@ -41,7 +41,8 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
          "        seen.add(node)\n        order.append(node)\n"),
         ("    order.reverse()\n    return order", "    return order")],
     "relu'(0) = 1 instead of 0": [
-        ("        if x <= 0.0:\n            # The edge is recorded", "        if x < 0.0:\n            # The edge is recorded")],
+        ("        if x <= 0.0:\n            # The edge is recorded",
+         "        if x < 0.0:\n            # The edge is recorded")],
     "sigmoid' with the wrong sign": [
         ('_node(s, "sigmoid", self, s * (1.0 - s))', '_node(s, "sigmoid", self, s * (s - 1.0))')],
     "pow' = y x^y (exponent off by one)": [
