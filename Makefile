@@ -31,7 +31,7 @@ lint: $(STAMP)
 venv: $(STAMP)
 
 # __init__.py too: it holds the version, which the installed metadata copies.
-$(STAMP): pyproject.toml autograd_lite/__init__.py | $(BASE)
+$(STAMP): pyproject.toml $(wildcard autograd_lite/__init__.py) | $(BASE)
 	$(PY) -m pip install -q -e ".[test,viz,notebooks]"
 	touch $@
 
