@@ -41,5 +41,14 @@ __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
     "nn", "losses", "optim", "save", "load",
-    "gradcheck", "gradgradcheck", "GradcheckError", "primitive",
+    "gradcheck", "gradgradcheck", "GradcheckError", "primitive", "compile",
 ]
+
+
+def __getattr__(name: str) -> object:
+    # autograd_lite.compile (and its module) load on first use: `import autograd_lite` stays quick
+    if name in ("compile", "compiler"):
+        import importlib
+        module = importlib.import_module("autograd_lite.compiler")
+        return module.compile if name == "compile" else module
+    raise AttributeError(f"module 'autograd_lite' has no attribute {name!r}")

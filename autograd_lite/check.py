@@ -71,10 +71,10 @@ def gradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e
     """
     xs = _floats(inputs, "gradcheck", f)
     eps, atol, rtol = _tolerances("gradcheck", eps, atol, rtol, raise_exception)
-    analytic = _backward_grads(f, xs)
+    analytic = backward_grads(f, xs)
     numeric = numerical_grad(f, xs, eps)
     labels = [f"input {i}" for i in range(len(xs))]
-    return _compare("gradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+    return compare_gradients("gradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
 
 
 def gradgradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float = 1e-6, atol: float = 1e-5,
@@ -94,12 +94,12 @@ def gradgradcheck(f: Callable[..., Any], inputs: Sequence[float], *, eps: float 
     labels, analytic, numeric = [], [], []
     for i in positions:
         gi = _component(g, i)
-        analytic += _backward_grads(gi, xs)
+        analytic += backward_grads(gi, xs)
         # Difference the first derivative computed on floats (the engine's float locals),
         # not on Values: a wrong higher-order rule would otherwise be on both sides.
-        numeric += _float_differences(gi, xs, eps)
+        numeric += float_differences(gi, xs, eps)
         labels += [f"d2f/dx{i}dx{j}" for j in positions]
-    return _compare("gradgradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+    return compare_gradients("gradgradcheck", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
 
 
 def complex_step_grad(f: Callable[..., Any], inputs: Sequence[float], h: float = 1e-20) -> list[float]:
@@ -136,10 +136,10 @@ def complex_step_check(f: Callable[..., Any], inputs: Sequence[float], *, atol: 
     """
     xs = _floats(inputs, "complex_step_check", f)
     _, atol, rtol = _tolerances("complex_step_check", 1.0, atol, rtol, raise_exception)
-    analytic = _backward_grads(f, xs)
+    analytic = backward_grads(f, xs)
     numeric = complex_step_grad(f, xs)
     labels = [f"input {i}" for i in range(len(xs))]
-    return _compare("complex_step_check", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
+    return compare_gradients("complex_step_check", f, xs, labels, analytic, numeric, atol, rtol, raise_exception)
 
 
 # -- helpers --------------------------------------------------------------------
@@ -166,7 +166,7 @@ def _evaluate(f: Callable[..., Any], xs: list[float]) -> float:
     return out.data if type(out) is Value else float(out)
 
 
-def _float_differences(f: Callable[..., float], xs: list[float], eps: float) -> list[float]:
+def float_differences(f: Callable[..., float], xs: list[float], eps: float) -> list[float]:
     """Central differences of a function called with plain floats."""
     out = []
     for i in range(len(xs)):
@@ -177,7 +177,7 @@ def _float_differences(f: Callable[..., float], xs: list[float], eps: float) -> 
     return out
 
 
-def _backward_grads(f: Callable[..., Any], xs: list[float]) -> list[float]:
+def backward_grads(f: Callable[..., Any], xs: list[float]) -> list[float]:
     """The gradient as users get it: fresh leaves, one backward(), read .grad."""
     leaves = [Value(x) for x in xs]
     out = f(*leaves)
@@ -193,8 +193,15 @@ def _component(g: Callable[..., Any], i: int) -> Callable[..., Any]:
     return gi
 
 
-def _compare(check: str, f: Callable[..., Any], xs: list[float], labels: list[str], analytic: list[float],
-             numeric: list[float], atol: float, rtol: float, raise_exception: bool) -> bool:
+def compare_gradients(check: str, f: Callable[..., Any], xs: list[float], labels: list[str],
+                      analytic: list[float], numeric: list[float], atol: float, rtol: float,
+                      raise_exception: bool) -> bool:
+    """True when every ``|analytic - numeric| <= atol + rtol * |numeric|`` (NaN fails); else
+    GradcheckError naming each failing label, or False with ``raise_exception=False``.
+
+    >>> compare_gradients("demo", abs, [1.0], ["input 0"], [1.0], [1.0 + 1e-9], 1e-6, 0.0, True)
+    True
+    """
     failures = []
     for label, a, n in zip(labels, analytic, numeric):
         error = abs(a - n)
@@ -270,14 +277,16 @@ def _dot(n: Value, z: list[Any]) -> complex:
     return complex(n.data, total.imag)
 
 
-def _csigmoid(z: complex) -> complex:
+def csigmoid(z: complex) -> complex:
+    """The sigmoid on complex numbers, written as the engine's float kernel (no overflow): for the complex step."""
     if z.real >= 0:
         return 1.0 / (1.0 + cmath.exp(-z))
     e = cmath.exp(z)
     return e / (1.0 + e)
 
 
-def _csoftplus(z: complex) -> complex:
+def csoftplus(z: complex) -> complex:
+    """log(1 + e**z) on complex numbers, without overflow: for the complex step."""
     return z + cmath.log(1.0 + cmath.exp(-z)) if z.real > 0 else cmath.log(1.0 + cmath.exp(z))
 
 
@@ -307,20 +316,26 @@ _COMPLEX_RULES: dict[str, Callable[[Value, list[Any]], complex]] = {
     "log": lambda n, z: cmath.log(z[0]),
     "sqrt": lambda n, z: cmath.sqrt(z[0]),
     "tanh": lambda n, z: cmath.tanh(z[0]),
-    "sigmoid": lambda n, z: _csigmoid(z[0]),
-    "softplus": lambda n, z: _csoftplus(z[0]),
+    "sigmoid": lambda n, z: csigmoid(z[0]),
+    "softplus": lambda n, z: csoftplus(z[0]),
     "sin": lambda n, z: cmath.sin(z[0]),
     "cos": lambda n, z: cmath.cos(z[0]),
     "sum": lambda n, z: complex(n.data, sum(complex(zi).imag for zi in z)),  # linear: the imaginary parts add
     "dot": _dot,
     "id": lambda n, z: z[0],
+    "mask": lambda n, z: 0j,  # the zero a derivative rule picks at a singular point
 }
 
 
-def _custom_rule(op: str) -> Callable[[Value, list[complex]], complex]:
-    from autograd_lite.custom import _PRIMITIVES
+def complex_ops() -> frozenset[str]:
+    """The built-in ops the complex step can re-evaluate (custom primitives are looked up by name)."""
+    return frozenset(_COMPLEX_RULES)
 
-    prim = _PRIMITIVES.get(op)
+
+def _custom_rule(op: str) -> Callable[[Value, list[Any]], complex]:
+    from autograd_lite.custom import lookup
+
+    prim = lookup(op)
     if prim is None:
         raise NotImplementedError(f"complex step: no complex reference for op {op!r}; use gradcheck instead")
-    return prim._complex_rule
+    return lambda node, args: prim.complex_value(args)

@@ -25,7 +25,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from autograd_lite.engine import _DERIVATIVES, Value, _node, _to_float, node_info
+from autograd_lite.engine import Value, record, register_rule, rule_ops, to_float
 
 __all__ = ["Primitive", "primitive"]
 
@@ -46,7 +46,7 @@ class Primitive:
             raise TypeError(f"primitive: forward must be callable, got {type(forward).__name__}")
         if type(name) is not str or not name:
             raise TypeError(f"primitive: name must be a non-empty str, got {name!r}")
-        if name in _DERIVATIVES and name not in _PRIMITIVES:
+        if name in rule_ops() and name not in _PRIMITIVES:
             raise ValueError(f"primitive: {name!r} is a built-in op of the engine; choose another name")
         self.name = name
         self.forward = forward
@@ -55,7 +55,7 @@ class Primitive:
         self.__name__ = self.__qualname__ = name
         self.__doc__ = getattr(forward, "__doc__", None)
         _PRIMITIVES[name] = self  # redefining a custom op (say, in a notebook) replaces it
-        _DERIVATIVES[name] = self._value_rule
+        register_rule(name, ())  # the name is taken now; defpartials gives the rule
 
     def defpartials(self, *partials: Callable[..., Any]) -> Primitive:
         """Set d(output)/d(argument i) for each argument, in order; returns the primitive.
@@ -67,6 +67,7 @@ class Primitive:
             if d is not None and not callable(d):
                 raise TypeError(f"{self.name}.defpartials: expected callables or None, got {type(d).__name__}")
         self.partials = tuple(partials)
+        register_rule(self.name, self.partials)  # the same partials serve every higher order
         return self
 
     def __call__(self, *args: Any) -> Any:
@@ -76,29 +77,23 @@ class Primitive:
         if len(args) != len(partials):
             raise TypeError(f"{self.name}() takes {len(partials)} arguments ({len(partials)} partials "
                             f"were defined), got {len(args)}")
-        xs = [a.data if type(a) is Value else _to_float(a, f"{self.name}()") for a in args]
-        out = _to_float(self.forward(*xs), f"{self.name}: the forward's result")
+        xs = [a.data if type(a) is Value else to_float(a, f"{self.name}()") for a in args]
+        out = to_float(self.forward(*xs), f"{self.name}: the forward's result")
         which = [i for i, a in enumerate(args) if type(a) is Value]
         if not which:
             return out
         for i in which:
             if partials[i] is None:
                 raise TypeError(f"{self.name}: argument {i} is not differentiable, but a Value was passed")
-        locals_ = tuple(_to_float(partials[i](*xs), f"{self.name}: partial {i}") for i in which)
+        locals_ = tuple(to_float(partials[i](*xs), f"{self.name}: partial {i}") for i in which)
         # An n-ary node: the parents and their local derivatives, and every argument
         # (numbers as the floats the forward saw), which node_info reports as the
         # operands and the higher-order rule calls the partials on.
         operands = tuple(a if type(a) is Value else x for a, x in zip(args, xs))
-        return _node(out, self.name, tuple(args[i] for i in which), locals_, operands)
+        return record(out, self.name, tuple(args[i] for i in which), locals_, operands)
 
-    def _value_rule(self, node: Value) -> tuple:
-        # The local derivatives as Values: the same partials, called on the recorded arguments.
-        args, partials = node_info(node).operands, self.partials
-        assert partials is not None  # a node is made only once the partials are set
-        return tuple(partials[i](*args) for i, a in enumerate(args) if type(a) is Value)
-
-    def _complex_rule(self, node: Value, args: list[Any]) -> complex:
-        # args: the recorded arguments, each Value replaced by its complex value.
+    def complex_value(self, args: list[Any]) -> complex:
+        """The forward on the recorded arguments with each Value replaced by a complex number (complex step)."""
         f = self.complex_forward or self.forward
         try:
             return complex(f(*args))
@@ -108,6 +103,16 @@ class Primitive:
 
     def __repr__(self) -> str:
         return f"<autograd_lite primitive {self.name!r}>"
+
+
+def lookup(name: str) -> Primitive | None:
+    """The custom primitive recording ``node.op == name``, or None (a built-in op or an unknown name)."""
+    return _PRIMITIVES.get(name)
+
+
+def names() -> frozenset[str]:
+    """The names of every custom primitive defined so far."""
+    return frozenset(_PRIMITIVES)
 
 
 def primitive(forward: Callable[..., float] | None = None, *partials: Callable[..., Any], name: str | None = None,
@@ -128,12 +133,13 @@ def primitive(forward: Callable[..., float] | None = None, *partials: Callable[.
     """
     if forward is None:
         def decorate(f: Callable[..., float]) -> Primitive:
-            return primitive(f, *partials, name=name, complex_forward=complex_forward)
+            made: Primitive = primitive(f, *partials, name=name, complex_forward=complex_forward)
+            return made
         return decorate
-    op_name: str = name or getattr(forward, "__name__", None) or ""
-    if op_name == "<lambda>":
+    name = name or str(getattr(forward, "__name__", ""))
+    if name == "<lambda>":
         raise TypeError("primitive: a lambda has no name; pass name=... (it is what node.op records)")
-    p = Primitive(forward, op_name, complex_forward)
+    p = Primitive(forward, name, complex_forward)
     if partials:
         p.defpartials(*partials)
     return p

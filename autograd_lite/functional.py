@@ -14,14 +14,14 @@ from collections.abc import Callable, Sequence
 from typing import Any
 
 from autograd_lite._validate import to_float
-from autograd_lite.engine import Value, _identity, gradients
+from autograd_lite.engine import Value, argument_slot, gradients
 
 __all__ = ["grad", "value_and_grad", "hessian"]
 
 ArgNums = int | Sequence[int]
 
 
-def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple]:
+def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., tuple[Any, Any]]:
     """A function that returns ``(f(*xs), df/dxs)``, shaped as ``argnums`` is.
 
     ``argnums`` is an int (one gradient) or a tuple of ints (a tuple of
@@ -33,29 +33,29 @@ def value_and_grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[...,
     """
     positions, single = _check_argnums(argnums)
 
-    def value_and_grad_f(*args):
+    def value_and_grad_f(*given: Any) -> tuple[Any, Any]:
         for i in positions:
-            if i >= len(args):
+            if i >= len(given):
                 raise TypeError(f"argnums={argnums!r} asks for argument {i}, "
-                                f"but {len(args)} positional arguments were given")
+                                f"but {len(given)} positional arguments were given")
         # Inside another transform the result must stay differentiable even for
         # float arguments: f may close over the outer transform's Values.
-        nested = _depth > 0 or any(type(args[i]) is Value for i in positions)
-        args = list(args)
+        nested = _depth > 0 or any(type(given[i]) is Value for i in positions)
+        args = list(given)
         inputs = []
         for i in positions:
             x = args[i]
             # A fresh node per argument: partial derivatives hold the other arguments
             # fixed, and the traversal can stop here instead of entering an outer graph.
-            v = _identity(x) if type(x) is Value else Value(x if type(x) is float else to_float(x, f"argument {i}"))
+            v = argument_slot(x) if type(x) is Value else Value(x if type(x) is float else to_float(x, f"argument {i}"))
             args[i] = v
             inputs.append(v)
         out = _traced(f, args)
         if type(out) is not Value:
             if isinstance(out, (int, float)) and not isinstance(out, bool):
-                zero = Value(0.0) if nested else 0.0  # f ignores its inputs: zero gradient
-                grads = tuple(zero for _ in positions)
-                return (Value(float(out)) if nested else float(out)), (grads[0] if single else grads)
+                zero: Value | float = Value(0.0) if nested else 0.0  # f ignores its inputs: zero gradient
+                constant = tuple(zero for _ in positions)
+                return (Value(float(out)) if nested else float(out)), (constant[0] if single else constant)
             raise TypeError(f"value_and_grad: f must return a scalar Value, got {type(out).__name__}")
         grads = _gradients(out, inputs, nested)
         value = out if nested else out.data
@@ -75,14 +75,14 @@ def grad(f: Callable[..., Any], argnums: ArgNums = 0) -> Callable[..., Any]:
     """
     vg = value_and_grad(f, argnums)
 
-    def grad_f(*args):
+    def grad_f(*args: Any) -> Any:
         return vg(*args)[1]
 
     _wraps(grad_f, f, "grad")
     return grad_f
 
 
-def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[..., list]:
+def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[..., list[list[Any]]]:
     """A function that returns the matrix of second derivatives of f, as a list of rows.
 
     ``argnums`` defaults to every positional argument (a scalar engine has no
@@ -93,7 +93,7 @@ def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[.
     [[4.0, 6.0], [6.0, 0.0]]
     """
 
-    def hessian_f(*args):
+    def hessian_f(*args: Any) -> list[list[Any]]:
         positions = tuple(range(len(args))) if argnums is None else _check_argnums(argnums)[0]
         g = grad(f, positions)
         return [list(grad(lambda *a, i=i: g(*a)[i], positions)(*args)) for i in range(len(positions))]
@@ -105,7 +105,7 @@ def hessian(f: Callable[..., Any], argnums: ArgNums | None = None) -> Callable[.
 _depth = 0  # how many transforms are tracing right now
 
 
-def _traced(f: Callable[..., Any], args: list) -> Any:
+def _traced(f: Callable[..., Any], args: list[Any]) -> Any:
     global _depth
     _depth += 1
     try:
@@ -114,10 +114,10 @@ def _traced(f: Callable[..., Any], args: list) -> Any:
         _depth -= 1
 
 
-def _gradients(out: Value, inputs: list[Value], nested: bool) -> list:
+def _gradients(out: Value, inputs: list[Value], nested: bool) -> list[Any]:
     """d(out)/d(input) for each input; Values (differentiable again) when nested."""
-    zero: Value | float
     # The inputs are fresh nodes: stopping at them keeps the walk inside f's graph.
+    zero: Value | float
     if nested:
         grads, zero = gradients(out, Value(1.0), create_graph=True, stop_at=inputs), Value(0.0)
     else:
@@ -140,7 +140,7 @@ def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:
     return positions, single
 
 
-def _wraps(wrapper: Callable, f: Callable, transform: str) -> None:
+def _wraps(wrapper: Callable[..., Any], f: Callable[..., Any], transform: str) -> None:
     name = getattr(f, "__name__", type(f).__name__)
     wrapper.__name__ = wrapper.__qualname__ = f"{transform}({name})"
     wrapper.__doc__ = f"{transform} of {name}."

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import autograd_lite as al
-from autograd_lite.check import _csigmoid, _csoftplus  # the complex kernels the complex step uses
+from autograd_lite.check import csigmoid, csoftplus  # the complex kernels the complex step uses
 
 __all__ = ["Domain", "OpInfo", "OPS"]
 
@@ -68,7 +68,10 @@ class OpInfo:
     no such extension exists).  ``kinks`` are points of the *first* argument
     where the derivative jumps; ``kink_grads`` the derivative the engine
     documents there (PyTorch's choice).  ``torch`` maps ``(torch, *tensors)``
-    to PyTorch's version of the op, for the optional cross-check.
+    to PyTorch's version of the op, for the optional cross-check.  ``edges``
+    are points where a derivative of some order is infinite or undefined (or
+    the op has a kink): there every derivative up to the third must equal
+    PyTorch's float64 one, inf and nan included.
     """
 
     name: str
@@ -83,6 +86,7 @@ class OpInfo:
     analytic: bool = True                     # complex step is exact here (no kinks)
     value_rtol: float = 1e-15                 # 0.0: the reference is the same float arithmetic, to the bit
     torch: Callable[..., Any] | None = None
+    edges: tuple[tuple[float, ...], ...] = ()  # singular points: derivatives of orders 1-3 vs PyTorch's inf/nan
 
     @property
     def arity(self) -> int:
@@ -120,38 +124,43 @@ OPS: dict[str, OpInfo] = _rows(
     OpInfo("neg", "neg", lambda x: -x, lambda x: -x, lambda z: -z, (_R,), _UNARY_POINTS,
            torch=lambda torch, t: -t),
     OpInfo("abs", "abs", abs, abs, _piecewise_linear(-1.0, 1.0), (_R,), _UNARY_POINTS,
-           kinks=(0.0,), kink_grads=(0.0,), analytic=False, torch=lambda torch, t: torch.abs(t)),
+           kinks=(0.0,), kink_grads=(0.0,), analytic=False, torch=lambda torch, t: torch.abs(t), edges=((0.0,),)),
     OpInfo("exp", "exp", al.exp, math.exp, cmath.exp, (Domain(-10.0, 5.0),),
-           ((-2.0,), (0.0,), (0.7,), (3.0,)), torch=lambda torch, t: torch.exp(t)),
+           ((-2.0,), (0.0,), (0.7,), (3.0,)), torch=lambda torch, t: torch.exp(t),
+           edges=((700.0,), (-745.0,))),
     OpInfo("log", "log", al.log, math.log, cmath.log, (_POS,), ((0.1,), (1.0,), (2.5,), (40.0,)),
-           torch=lambda torch, t: torch.log(t)),
+           torch=lambda torch, t: torch.log(t), edges=((1e-300,),)),
     OpInfo("sqrt", "sqrt", al.sqrt, math.sqrt, cmath.sqrt, (_POS,), ((0.04,), (1.0,), (2.5,), (40.0,)),
-           torch=lambda torch, t: torch.sqrt(t)),
+           torch=lambda torch, t: torch.sqrt(t), edges=((0.0,),)),
     OpInfo("tanh", "tanh", al.tanh, math.tanh, cmath.tanh, (_R,), _SMOOTH_POINTS,
-           torch=lambda torch, t: torch.tanh(t)),
-    OpInfo("sigmoid", "sigmoid", al.sigmoid, lambda x: 1.0 / (1.0 + math.exp(-x)), _csigmoid, (_R,),
-           _SMOOTH_POINTS, torch=lambda torch, t: torch.sigmoid(t)),
+           torch=lambda torch, t: torch.tanh(t), edges=((1000.0,), (-1000.0,))),
+    OpInfo("sigmoid", "sigmoid", al.sigmoid, lambda x: 1.0 / (1.0 + math.exp(-x)), csigmoid, (_R,),
+           _SMOOTH_POINTS, torch=lambda torch, t: torch.sigmoid(t), edges=((1000.0,), (-1000.0,))),
     OpInfo("relu", "relu", al.relu, lambda x: max(x, 0.0), _piecewise_linear(0.0, 1.0), (_R,),
            _UNARY_POINTS, kinks=(0.0,), kink_grads=(0.0,), analytic=False,
-           torch=lambda torch, t: torch.relu(t)),
+           torch=lambda torch, t: torch.relu(t), edges=((0.0,),)),
     OpInfo("leaky_relu", "leaky_relu", lambda x: al.leaky_relu(x, 0.1), lambda x: x if x > 0 else 0.1 * x,
            _piecewise_linear(0.1, 1.0), (_R,), _UNARY_POINTS, kinks=(0.0,), kink_grads=(0.1,),
-           analytic=False, torch=lambda torch, t: torch.nn.functional.leaky_relu(t, 0.1)),
-    OpInfo("softplus", "softplus", al.softplus, lambda x: math.log1p(math.exp(x)), _csoftplus, (_R,),
-           _SMOOTH_POINTS, torch=lambda torch, t: torch.nn.functional.softplus(t)),
+           analytic=False, torch=lambda torch, t: torch.nn.functional.leaky_relu(t, 0.1), edges=((0.0,),)),
+    OpInfo("softplus", "softplus", al.softplus, lambda x: math.log1p(math.exp(x)), csoftplus, (_R,),
+           _SMOOTH_POINTS, torch=lambda torch, t: torch.nn.functional.softplus(t), edges=((1000.0,), (-1000.0,))),
     OpInfo("sin", "sin", al.sin, math.sin, cmath.sin, (_R,), ((-2.0,), (0.0,), (0.5,), (3.0,)),
            torch=lambda torch, t: torch.sin(t)),
     OpInfo("cos", "cos", al.cos, math.cos, cmath.cos, (_R,), ((-2.0,), (0.0,), (0.5,), (3.0,)),
            torch=lambda torch, t: torch.cos(t)),
     # -- ops with a constant operand ------------------------------------------------
     OpInfo("pow_const", "pow", lambda x: x ** 3, lambda x: x ** 3, lambda z: z ** 3, (_R,), _UNARY_POINTS,
-           torch=lambda torch, t: t ** 3),
+           torch=lambda torch, t: t ** 3, edges=((0.0,),)),
     OpInfo("pow_frac", "pow", lambda x: x ** 2.5, lambda x: x ** 2.5, lambda z: z ** 2.5, (_POS,),
-           ((0.3,), (1.0,), (2.0,)), torch=lambda torch, t: t ** 2.5),
+           ((0.3,), (1.0,), (2.0,)), torch=lambda torch, t: t ** 2.5, edges=((0.0,),)),
+    OpInfo("pow_half", "pow", lambda x: x ** 0.5, lambda x: x ** 0.5, lambda z: z ** 0.5, (_POS,),
+           ((0.3,), (2.0,)), torch=lambda torch, t: t ** 0.5, edges=((0.0,),)),
+    OpInfo("pow_zero", "pow", lambda x: x ** 0, lambda x: x ** 0, lambda z: z ** 0, (_R,),
+           ((-1.5,), (0.3,)), torch=lambda torch, t: t ** 0, edges=((0.0,),)),
     OpInfo("pow_neg", "pow", lambda x: x ** -2, lambda x: x ** -2, lambda z: z ** -2, (_NONZERO,),
-           _UNARY_POINTS, torch=lambda torch, t: t ** -2),
+           _UNARY_POINTS, torch=lambda torch, t: t ** -2, edges=((1e-100,),)),
     OpInfo("rpow", "rpow", lambda x: 2.0 ** x, lambda x: 2.0 ** x, lambda z: 2.0 ** z, (_R,), _UNARY_POINTS,
-           torch=lambda torch, t: 2.0 ** t),
+           torch=lambda torch, t: 2.0 ** t, edges=((0.0,),)),
     OpInfo("add_const", "add", lambda x: x + 2.5, lambda x: x + 2.5, lambda z: z + 2.5, (_R,),
            ((-1.5,), (0.3,)), torch=lambda torch, t: t + 2.5),
     OpInfo("radd_const", "add", lambda x: 2.5 + x, lambda x: 2.5 + x, lambda z: 2.5 + z, (_R,),
@@ -167,7 +176,7 @@ OPS: dict[str, OpInfo] = _rows(
     OpInfo("div_const", "div", lambda x: x / 2.5, lambda x: x / 2.5, lambda z: z / 2.5, (_R,),
            ((-1.5,), (0.3,)), torch=lambda torch, t: t / 2.5),
     OpInfo("rdiv_const", "rdiv", lambda x: 2.5 / x, lambda x: 2.5 / x, lambda z: 2.5 / z, (_NONZERO,),
-           _UNARY_POINTS, torch=lambda torch, t: 2.5 / t),
+           _UNARY_POINTS, torch=lambda torch, t: 2.5 / t, edges=((1e-300,),)),
     # -- binary ops: the reference is the same float arithmetic, so values match to the bit
     OpInfo("add", "add", lambda x, y: x + y, lambda x, y: x + y, lambda x, y: x + y, (_R, _R), _PAIRS,
            value_rtol=0.0, torch=lambda torch, x, y: x + y),
@@ -176,10 +185,11 @@ OPS: dict[str, OpInfo] = _rows(
     OpInfo("mul", "mul", lambda x, y: x * y, lambda x, y: x * y, lambda x, y: x * y, (_R, _R), _PAIRS,
            value_rtol=0.0, torch=lambda torch, x, y: x * y),
     OpInfo("div", "div", lambda x, y: x / y, lambda x, y: x / y, lambda x, y: x / y, (_R, _NONZERO), _PAIRS,
-           value_rtol=0.0, torch=lambda torch, x, y: x / y),
+           value_rtol=0.0, torch=lambda torch, x, y: x / y, edges=((1.0, 1e-300),)),
     OpInfo("pow", "pow", lambda x, y: x ** y, lambda x, y: x ** y, lambda x, y: x ** y,
            (Domain(0.0, 5.0, poles=(0.0,)), Domain(-3.0, 3.0)), _PAIRS + ((2.0, 3.0),),
-           value_rtol=0.0, torch=lambda torch, x, y: x ** y),
+           value_rtol=0.0, torch=lambda torch, x, y: x ** y,
+           edges=((0.0, 2.0), (0.0, 0.5), (0.0, 0.0), (0.0, 1.0), (0.0, 3.0), (-2.0, 3.0), (2.0, 0.0))),
     # -- n-ary primitives: one node, with constants mixed in and an input used twice --
     OpInfo("sum", "sum", lambda x, y, z: al.sum([x, y, 1.5, z, x]), lambda x, y, z: x + y + 1.5 + z + x,
            lambda x, y, z: x + y + 1.5 + z + x, (_R, _R, _R), ((0.5, -1.25, 2.0),),

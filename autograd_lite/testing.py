@@ -34,10 +34,10 @@ except ImportError as e:  # pragma: no cover - depends on the environment
 
 import autograd_lite as al
 from autograd_lite.check import (
-    _backward_grads,
-    _compare,
-    _float_differences,
+    backward_grads,
+    compare_gradients,
     complex_step_check,
+    float_differences,
     gradcheck,
     gradgradcheck,
 )
@@ -295,8 +295,8 @@ def assert_gradients_match(f: Callable[..., Any], inputs: Sequence[float], *, re
     if reference is None:
         gradcheck(f, xs, eps=eps, atol=atol, rtol=rtol)
     else:
-        _compare("assert_gradients_match", f, xs, [f"input {i}" for i in range(len(xs))],
-                 _backward_grads(f, xs), _float_differences(reference, xs, eps), atol, rtol, True)
+        compare_gradients("assert_gradients_match", f, xs, [f"input {i}" for i in range(len(xs))],
+                 backward_grads(f, xs), float_differences(reference, xs, eps), atol, rtol, True)
     if order >= 2:
         gradgradcheck(f, xs, eps=eps, atol=atol, rtol=rtol)
     if complex_step:

@@ -28,7 +28,6 @@ import time
 import tracemalloc
 
 from autograd_lite import Value
-from autograd_lite.engine import _reverse_topological
 
 STEP = 1.0000001
 SHIFT = 0.5
@@ -145,6 +144,7 @@ def exact_gradient_check(n: int) -> bool:
 
 def where_the_time_goes(n: int, rounds: int) -> dict:
     """Split autograd_lite's time per node: ops, the GC, the topological sort, the chain rule."""
+    from autograd_lite.engine import reverse_topological  # here: before_after.py imports chain.py in older trees
     out = {}
     for gc_on in (True, False):
         fwd = bwd = topo = float("inf")
@@ -158,7 +158,7 @@ def where_the_time_goes(n: int, rounds: int) -> dict:
                 for _ in range(n):
                     x = x * STEP + SHIFT
                 t1 = time.perf_counter()
-                _reverse_topological(x)
+                reverse_topological(x)
                 t2 = time.perf_counter()
                 x.backward()
                 t3 = time.perf_counter()

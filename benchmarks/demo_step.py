@@ -234,7 +234,7 @@ def profile_autograd_lite(weights, X, y, rounds: int) -> None:
     import cProfile
     import pstats
 
-    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.engine import reverse_topological
     from autograd_lite.nn import MLP
 
     model = MLP(2, [16, 16, 1])
@@ -259,7 +259,7 @@ def profile_autograd_lite(weights, X, y, rounds: int) -> None:
         t = timed("forward: hinge + L2 loss", t)
         model.zero_grad()
         t = timed("model.zero_grad()", t)
-        order = _reverse_topological(total)
+        order = reverse_topological(total)
         t = timed("backward: topological sort alone", t)
         total.backward()
         t = timed("backward() (sort + chain rule)", t)

@@ -38,7 +38,7 @@ def _browser() -> tuple[str, str] | None:
 
 def _has_renderer() -> bool:
     try:
-        render_module._render("digraph { a }", "svg")
+        render_module.render_source("digraph { a }", "svg")
         return True
     except render_module.RenderError:
         return False

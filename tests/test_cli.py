@@ -380,12 +380,12 @@ def test_graph_repr_counts_in_good_english():
 
 
 def test_train_says_when_the_held_out_loss_rose(capsys):
-    from autograd_lite.cli.commands import _say_if_overfitting
+    from autograd_lite.cli.commands import say_if_overfitting
     from autograd_lite.train import History
 
-    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.9]))
+    say_if_overfitting(History(val_loss=[1.0, 0.5, 0.9]))
     assert "held-out loss was lowest at epoch 2 (0.5) and ended at 0.9: the model overfits" in capsys.readouterr().out
-    _say_if_overfitting(History(val_loss=[1.0, 0.5, 0.52]))
+    say_if_overfitting(History(val_loss=[1.0, 0.5, 0.52]))
     assert capsys.readouterr().out == ""
 
 
@@ -413,3 +413,21 @@ def test_ctrl_c_during_train_stops_after_the_step_and_saves(tmp_path):
     assert 1 <= completed < 100000 and len(history["loss"]) == completed
     model = MLP(2, [16, 16, 1], seed=0)
     model.load_state_dict(load(tmp_path / "model.json"))   # a whole, loadable model
+@pytest.mark.parametrize("backend", ["python", "numpy"])
+def test_train_compile_gives_the_eager_figures(backend, tmp_path, capsys):
+    if backend == "numpy":
+        pytest.importorskip("numpy")
+    common = ["train", "--epochs", "5", "--batch-size", "20", "--samples", "60", "--no-progress"]
+    assert main(common + ["--out", str(tmp_path / "eager")]) == 0
+    assert main(common + ["--out", str(tmp_path / "compiled"), "--compile", "--backend", backend]) == 0
+    assert f"compiled steps ({backend} backend)" in capsys.readouterr().out
+    eager = json.loads((tmp_path / "eager" / "history.json").read_text())
+    compiled = json.loads((tmp_path / "compiled" / "history.json").read_text())
+    assert compiled["accuracy"] == eager["accuracy"]
+    assert all(abs(a - b) <= 1e-9 * max(1.0, abs(b)) for a, b in zip(compiled["loss"], eager["loss"]))
+
+
+def test_train_backend_without_compile_is_a_usage_error(tmp_path, capsys):
+    with pytest.raises(SystemExit) as exc:
+        main(["train", "--backend", "numpy", "--out", str(tmp_path)])
+    assert exc.value.code == 2 and "add --compile" in capsys.readouterr().err

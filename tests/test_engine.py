@@ -248,12 +248,12 @@ def test_zero_grad_and_parents_work_at_depth():
 _DETERMINISM_SCRIPT = textwrap.dedent("""
     import autograd_lite as al
     from autograd_lite import Value
-    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.engine import reverse_topological
     xs = [Value(0.1 * i, label=f"x{i}") for i in range(8)]
     h = [al.dot(xs, [x.tanh() for x in reversed(xs)], xs[0]) for _ in range(3)]
     loss = al.sum([(a * b).sigmoid() for a in h for b in h]) + {v: 1 for v in xs}.__len__()
     loss.backward()
-    print([n.op for n in _reverse_topological(loss)])
+    print([n.op for n in reverse_topological(loss)])
     print([repr(x.grad) for x in xs])
 """)
 

@@ -216,7 +216,7 @@ def test_item_and_format():
 
 def test_float_and_math_refuse_with_a_message_that_teaches():
     v = Value(0.5)
-    for convert in (float, math.exp, math.tanh, math.sqrt):
+    for convert in (float, math.exp, math.tanh, math.sqrt, int, round, lambda v: round(v, 2)):
         with pytest.raises(TypeError) as info:
             convert(v)
         message = str(info.value)

@@ -52,6 +52,7 @@ REPLAY = {
     "sum": _fold_sum,
     "dot": _fold_dot,
     "id": lambda a: a,
+    "mask": lambda a: 0.0,
 }
 
 

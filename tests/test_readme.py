@@ -25,7 +25,7 @@ def test_neural_network_section_runs(tmp_path, monkeypatch):
 def _renderer_available() -> bool:
     from autograd_lite.viz import render
     try:
-        render._render("digraph { a }", "svg")
+        render.render_source("digraph { a }", "svg")
         return True
     except render.RenderError:
         return False

@@ -106,7 +106,7 @@ def test_a_layout_over_the_time_limit_is_stopped_with_advice(monkeypatch):
     monkeypatch.setattr(render, "RENDER_TIMEOUT", 1e-4)
     a = al.Value(2.0, label="a")
     with pytest.raises(render.RenderError, match="took longer than") as err:
-        render._render(to_dot(a * a + a), "svg")
+        render.render_source(to_dot(a * a + a), "svg")
     assert "format_graph" in str(err.value)
 
 

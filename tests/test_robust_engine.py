@@ -22,7 +22,7 @@ import pytest
 
 import autograd_lite as al
 from autograd_lite import Value, detect_anomaly, no_grad
-from autograd_lite.engine import _reverse_topological
+from autograd_lite.engine import reverse_topological
 
 try:
     import torch
@@ -48,7 +48,7 @@ def _graph() -> tuple[Value, list[Value]]:
 # -- 2. an exception inside backward() leaves every grad as it was or as completed ---
 
 # what backward() runs (entering and leaving the modes is not part of it)
-_BACKWARD_CODE = {"backward", "_reverse_topological", "_vjp", "_stored_locals", "_blocks", "_data",
+_BACKWARD_CODE = {"backward", "reverse_topological", "_vjp", "_stored_locals", "_blocks", "_data",
                   "_finish_interrupted_backward", "<listcomp>", "<genexpr>"}
 
 
@@ -74,7 +74,7 @@ class _InterruptAt:
 
 def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
     out, _ = _graph()
-    nodes = _reverse_topological(out)
+    nodes = reverse_topological(out)
     out.backward()  # earlier gradients: every node holds one, so all are set aside
     before = [n.grad for n in nodes]
     out.backward()
@@ -387,7 +387,7 @@ def _deep_chain(depth: int) -> tuple[Value, Value]:
 
 def _shape(root: Value) -> list:
     """Every node's fields with parents as positions in the walk: equal for faithful copies."""
-    order = _reverse_topological(root)
+    order = reverse_topological(root)
     pos = {n: i for i, n in enumerate(order)}
     return [(n.data, n.grad, n.label, n.op, [pos[p] for p in n.parents]) for n in order]
 
@@ -398,7 +398,7 @@ def test_deep_graphs_copy_and_pickle_at_any_depth(how):
     y.backward()
     c = copy.deepcopy(y) if how == "deepcopy" else pickle.loads(pickle.dumps(y))
     assert _shape(c) == _shape(y)
-    assert all(a is not b for a, b in zip(_reverse_topological(c), _reverse_topological(y), strict=True))
+    assert all(a is not b for a, b in zip(reverse_topological(c), reverse_topological(y), strict=True))
     c.zero_grad()
     c.backward()
     y.zero_grad()
@@ -430,7 +430,7 @@ def test_detect_anomaly_does_not_keep_every_node_alive():
     with detect_anomaly():
         for _ in range(40):
             loss = al.sum([(w * w).tanh() for w in ws for _ in range(5)])
-            made += len(_reverse_topological(loss))
+            made += len(reverse_topological(loss))
             loss.backward()
             for w in ws:
                 w.grad = 0.0

@@ -171,10 +171,10 @@ def test_a_save_keeps_the_files_permissions_and_names_the_users_path(tmp_path):
 
 def test_an_interrupt_while_writing_history_json_keeps_the_previous_one(tmp_path, monkeypatch):
     import autograd_lite.files as files
-    from autograd_lite.cli.commands import _write_json
+    from autograd_lite.cli.commands import write_json
 
     path = tmp_path / "history.json"
-    _write_json({"loss": [1.0, 0.5]}, str(path))
+    write_json({"loss": [1.0, 0.5]}, str(path))
     before = path.read_bytes()
 
     class Interrupted:
@@ -196,14 +196,14 @@ def test_an_interrupt_while_writing_history_json_keeps_the_previous_one(tmp_path
     real_fdopen = os.fdopen
     monkeypatch.setattr(files.os, "fdopen", lambda *a, **k: Interrupted(real_fdopen(*a, **k)))
     with pytest.raises(KeyboardInterrupt):
-        _write_json({"loss": [9.0] * 1000}, str(path))
+        write_json({"loss": [9.0] * 1000}, str(path))
     monkeypatch.undo()
     assert path.read_bytes() == before
     assert os.listdir(tmp_path) == ["history.json"]
 
 
 @pytest.mark.parametrize("module, function", [
-    ("autograd_lite.cli.commands", "_write_json"), ("autograd_lite.cli.commands", "_save"),
+    ("autograd_lite.cli.commands", "write_json"), ("autograd_lite.cli.commands", "_save"),
     ("autograd_lite.cli.graph", "_graph"), ("autograd_lite.viz.render", "Graph.render"),
     ("autograd_lite.viz.animate", "BackwardAnimation.save"), ("autograd_lite.serialization", "save"),
 ])

@@ -171,3 +171,54 @@ def test_readme_training_section_runs():
     ns: dict = {}
     exec(block, ns)
     assert ns["history"].epochs == 30 and ns["history"].accuracy[-1] > 0.9
+
+
+# -- fit(compile=...): the same training as eager, with compiled steps ------------------------------
+
+def _train(loss, labels, compile, batch_size=16, l2=1e-3):
+    from autograd_lite.optim import Adam
+    X, y = make_moons(60, noise=0.2, seed=1, labels=labels)
+    model = MLP(2, [8, 8, 1], seed=0)
+    history = fit(model, X, y, loss=loss, optimizer=Adam(model.parameters(), lr=0.01), epochs=8,
+                  batch_size=batch_size, l2=l2, progress=False, compile=compile)
+    return history, [p.data for p in model.parameters()]
+
+
+@pytest.mark.parametrize("loss, labels", [("hinge", (-1, 1)), ("bce_with_logits", None), ("mse", (-1, 1))])
+@pytest.mark.parametrize("batch_size", [None, 16, 1])
+def test_compiled_fit_is_eager_fit_to_the_bit(loss, labels, batch_size):
+    # the python backend sums every gradient term in the order backward() does: the same weights, exactly
+    eager, w_eager = _train(loss, labels, False, batch_size)
+    compiled, w_compiled = _train(loss, labels, True, batch_size)
+    assert compiled.loss == eager.loss and compiled.accuracy == eager.accuracy
+    assert w_compiled == w_eager
+
+
+def test_compiled_fit_on_numpy_matches_eager_to_rounding():
+    pytest.importorskip("numpy")
+    eager, w_eager = _train("hinge", (-1, 1), False)
+    compiled, w_compiled = _train("hinge", (-1, 1), "numpy")
+    assert all(math.isclose(a, b, rel_tol=1e-9) for a, b in zip(compiled.loss, eager.loss))
+    assert all(math.isclose(a, b, rel_tol=1e-7, abs_tol=1e-12) for a, b in zip(w_compiled, w_eager))
+
+
+def test_compiled_fit_with_class_labels_and_bad_options():
+    X, y = make_blobs(40, centers=[[-2.0, 0.0], [2.0, 0.0], [0.0, 2.0]], cluster_std=0.5, seed=0)
+    model = MLP(2, [4, 3], seed=0)
+    eager = fit(MLP(2, [4, 3], seed=0), X, y, loss="cross_entropy", epochs=3, batch_size=8, progress=False)
+    # cross_entropy compiled: shifted by the target's logit, the same figures up to rounding
+    history = fit(model, X, y, loss="cross_entropy", epochs=3, batch_size=8, progress=False, compile=True)
+    assert all(math.isclose(a, b, rel_tol=1e-12) for a, b in zip(history.loss, eager.loss))
+    assert history.accuracy == eager.accuracy
+    with pytest.raises(ValueError, match="compile must be"):
+        fit(model, X, y, loss="cross_entropy", epochs=1, progress=False, compile="cuda")
+    with pytest.raises(ValueError, match="named loss"):
+        fit(model, X, y, loss=lambda out, t: out[0][0], epochs=1, progress=False, compile=True)
+
+
+def test_compiled_fit_with_dropout_trains_eagerly_and_says_so():
+    X, y = make_moons(30, noise=0.2, seed=1, labels=(-1, 1))
+    model = MLP(2, [4, 1], dropout=0.2, seed=0)
+    with pytest.warns(UserWarning, match="Dropout in training mode"):
+        history = fit(model, X, y, loss="hinge", epochs=2, progress=False, compile=True)
+    assert history.epochs == 2

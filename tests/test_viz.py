@@ -16,7 +16,7 @@ from autograd_lite import Value, dot
 from autograd_lite.nn import MLP
 from autograd_lite.viz import Graph, GraphTooLarge, RenderError, animate_backward, draw_dot, format_graph, to_dot
 from autograd_lite.viz import render as render_module
-from autograd_lite.viz.dot import _ZERO_FILL
+from autograd_lite.viz.dot import ZERO_FILL
 
 DATA = Path(__file__).parent / "data"
 NASTY = 'w<|{x}>&"q"'
@@ -54,7 +54,7 @@ def edges(source: str) -> list[str]:
 
 def has_renderer() -> bool:
     try:
-        render_module._render("digraph { a }", "svg")
+        render_module.render_source("digraph { a }", "svg")
         return True
     except RenderError:
         return False
@@ -378,7 +378,7 @@ def test_render_without_any_renderer_raises_one_clear_error(no_renderer, tmp_pat
 def test_display_survives_a_broken_renderer(monkeypatch):
     def boom(source, fmt):
         raise OSError("disk on fire")
-    monkeypatch.setattr(render_module, "_render", boom)
+    monkeypatch.setattr(render_module, "render_source", boom)
     assert "text/plain" in draw_dot(small_graph())._repr_mimebundle_()
 
 
@@ -467,7 +467,7 @@ def test_animation_marks_no_zero_gradient_before_backward_reaches_it():
     root = (x * 2.0).relu() + Value(1.0, label="one")  # x and x*2 end with grad 0
     anim = animate_backward(root)
     assert all("grad 0" not in t for t in grad_texts(anim.frame(0)))
-    assert all(_ZERO_FILL not in f for f in anim.frames())
+    assert all(ZERO_FILL not in f for f in anim.frames())
     assert grad_texts(anim.frames()[-1]).count("grad 0") == 2
 
 
@@ -482,7 +482,7 @@ def test_animation_without_a_renderer_shows_the_steps_as_text(no_renderer):
 
 def test_fontconfig_noise_is_held_back_and_other_stderr_passed_on(capfd):
     # The Graphviz bundled in pygraphviz writes these from C, to descriptor 2, on every render.
-    with render_module._without_fontconfig_noise():
+    with render_module.without_fontconfig_noise():
         os.write(2, b'Fontconfig warning: "/etc/fonts/conf.d/05-reset-dirs.conf", line 6: unknown element\n')
         os.write(2, b"a real problem\n")
     err = capfd.readouterr().err

@@ -13,6 +13,7 @@ Each command's options: autograd-lite COMMAND --help.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -66,7 +67,7 @@ def _demo(args: argparse.Namespace) -> int:
     scores = predict(model, X)
     i = max(range(len(X)), key=lambda k: 1.0 - y[k] * scores[k])
     _write_graph_of_one_sample(model, X[i], y[i], out)
-    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    write_json(history_dict(history), os.path.join(out, "history.json"))
     return 0
 
 
@@ -107,12 +108,12 @@ def _prepare_out_dir(args: argparse.Namespace) -> None:
     try:
         os.makedirs(path, exist_ok=True)
     except OSError as e:
-        args._parser.error(f"--out {path}: cannot create this folder ({_why_not_a_folder(path) or e.strerror})")
+        args._parser.error(f"--out {path}: cannot create this folder ({why_not_a_folder(path) or e.strerror})")
     if not os.access(path, os.W_OK):
         args._parser.error(f"--out {path}: the folder is not writable")
 
 
-def _why_not_a_folder(path: str) -> str | None:
+def why_not_a_folder(path: str) -> str | None:
     """'x is a file, not a folder' when a folder on the way to ``path`` is a file."""
     parent = os.path.dirname(path)
     while parent and parent != os.path.dirname(parent):
@@ -128,7 +129,8 @@ def _out_dir(path: str) -> str:
     return path
 
 
-def _write_json(obj: Any, path: str) -> None:
+def write_json(obj: Any, path: str) -> None:
+    """Write obj as JSON to path atomically, and print the file's name (as the other outputs are listed)."""
     from autograd_lite.files import write_file  # atomic: an interrupt leaves the previous file whole
 
     write_file(path, json.dumps(obj, indent=1) + "\n", who="write")
@@ -155,10 +157,10 @@ def _write_plots(model: Any, X: list, y: list, history: Any, out: str, threshold
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    from autograd_lite.train import _eval_mode
+    from autograd_lite.train import eval_mode
     from autograd_lite.viz import plot_decision_boundary, plot_history
 
-    with _eval_mode(model):  # dropout off while the grid is evaluated
+    with eval_mode(model):  # dropout off while the grid is evaluated
         X_test, y_test = validation if validation else (None, None)
         fig = plot_decision_boundary(model, X, y, X_test=X_test, y_test=y_test, threshold=threshold, title=title)
     _save(plt, fig, os.path.join(out, "decision_boundary.png"))
@@ -185,12 +187,12 @@ def _write_graph_of_one_sample(model: Any, x: list, target: Any, out: str, loss:
     source, for Graphviz users.
     """
     from autograd_lite.engine import Value
-    from autograd_lite.train import _eval_mode, _resolve_loss
+    from autograd_lite.train import eval_mode, resolve_loss
     from autograd_lite.viz import RenderError, draw_dot
 
-    loss_fn, _ = _resolve_loss(loss)
+    loss_fn, _ = resolve_loss(loss)
     inputs = [Value(v, label=f"x{i + 1}") for i, v in enumerate(x)]  # labelled leaves, for the drawing
-    with _eval_mode(model):
+    with eval_mode(model):
         root = loss_fn([model(inputs)], [target])
     root.label = "loss"
     model.zero_grad()
@@ -223,6 +225,10 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         parser.error(f"--classes: {args.dataset} has 2 classes, got {n_classes}")
     if args.loss != "cross_entropy" and n_classes != 2:
         parser.error(f"--loss {args.loss} is for 2 classes; use --loss cross_entropy for {n_classes}")
+    if args.backend != "python" and not args.compile:
+        parser.error("--backend chooses how --compile runs the step; add --compile")
+    if args.compile and args.backend == "numpy" and importlib.util.find_spec("numpy") is None:
+        parser.error("--backend numpy needs numpy: pip install 'autograd_lite[compile]'")
     _check_size(args, parser)
     _prepare_out_dir(args)
     # Labels follow the loss: -1/+1 for hinge and mse (a sign), 0/1 for the
@@ -256,7 +262,8 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     linear = "" if args.layers else " (no hidden layer: a linear model, straight decision boundaries)"
     print(f"model: {model}, {len(model.parameters())} parameters{linear}")
     print(f"loss {args.loss}" + (f" + {args.l2:g} * sum(p*p)" if args.l2 else "")
-          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {_plural(args.epochs, 'epoch')}\n")
+          + f"; optimizer {optimizer!r}; batch size {args.batch_size or 'full'}; {_plural(args.epochs, 'epoch')}"
+          + (f"; compiled steps ({args.backend} backend)" if args.compile else "") + "\n")
     # Two losses, named apart.  Each progress line shows what fit records in History.loss: the
     # epoch's mini-batch losses (the L2 penalty included), each from the forward pass before that
     # batch's update, averaged per sample; accuracy likewise.  The held-out figures are evaluated
@@ -269,7 +276,7 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
         validation_data=validation,
         callbacks=[_print_every(args.epochs, "epoch", loss=batch_loss, held_out="held-out ",
                                 bar=not args.no_progress)],
-        progress=not args.no_progress)
+        progress=not args.no_progress, compile=args.backend if args.compile else False)
     seconds = time.perf_counter() - t0
     final = evaluate(model, X, y, loss=args.loss)
     if interrupted:
@@ -283,13 +290,13 @@ def _train(args: argparse.Namespace, parser: argparse.ArgumentParser) -> int:
     if validation:
         val = evaluate(model, *validation, loss=args.loss)
         print(f"held-out loss (data only, after the last step) {val['loss']:.6g}, accuracy {val['accuracy']:.1%}")
-        _say_if_overfitting(history)
+        say_if_overfitting(history)
 
     out = _out_dir(args.out)
     _write_plots(model, X, y, history, out, threshold=0.5 if args.loss == "bce" else 0.0, word="epoch",
                  validation=validation,
                  title=f"{args.dataset}, {model}, after {_plural(history.epochs, 'epoch')}")
-    _write_json(history_dict(history), os.path.join(out, "history.json"))
+    write_json(history_dict(history), os.path.join(out, "history.json"))
     path = os.path.join(out, "model.json")
     try:
         save(model.state_dict(), path)  # autograd_lite's JSON format: autograd_lite.load(path) reads it back
@@ -382,7 +389,7 @@ def _fit_until_interrupted(model: Any, X: list, y: list, *, optimizer: Any, call
         signal.signal(signal.SIGINT, previous)
 
 
-def _say_if_overfitting(history: Any) -> None:
+def say_if_overfitting(history: Any) -> None:
     """A line when the held-out loss ended well above its lowest: the model memorised its training set."""
     val = [v for v in history.val_loss if v is not None and math.isfinite(v)]
     if len(val) < 2:
@@ -418,7 +425,7 @@ def _make_optimizer(args: argparse.Namespace, model: Any) -> Any:
 
 def _engine_demo(args: argparse.Namespace) -> int:
     from autograd_lite import Value, grad
-    from autograd_lite.engine import _reverse_topological
+    from autograd_lite.engine import reverse_topological
 
     print("autograd_lite engine demo: micrograd's example expression, differentiated\n")
     a = Value(-4.0, label="a")
@@ -436,7 +443,7 @@ def _engine_demo(args: argparse.Namespace) -> int:
     g.backward()
     print(f"g = {g.data:.4f}          (forward pass)")
     print(f"dg/da = {a.grad:.4f}    dg/db = {b.grad:.4f}   (backward pass)")
-    print(f"the same graph as micrograd's README, {len(_reverse_topological(g))} nodes\n")
+    print(f"the same graph as micrograd's README, {len(reverse_topological(g))} nodes\n")
 
     x = Value(0.0)
     for _ in range(100_000):
@@ -570,6 +577,12 @@ def build_parser() -> argparse.ArgumentParser:
                        help="output folder, created if needed (default: out/train-DATASET, e.g. out/train-moons)")
     train.add_argument("--no-progress", action="store_true",
                        help="print about ten progress lines instead of a progress bar")
+    train.add_argument("--compile", action="store_true",
+                       help="run each step as code generated once from one sample's graph (autograd_lite.compile): "
+                            "the same training, several times faster")
+    train.add_argument("--backend", choices=("python", "numpy"), default="python",
+                       help="with --compile: python, or numpy to run the step on arrays, one layer a matrix "
+                            "product (needs numpy) (default: %(default)s)")
     train.set_defaults(run=lambda args: _train(args, train))
 
     engine = command("engine-demo", "the engine alone: micrograd's README expression and more",

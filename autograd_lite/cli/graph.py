@@ -278,8 +278,8 @@ def _output_target(output: str, fmt: str | None, parser: argparse.ArgumentParser
         return None, fmt or "svg"
     if output.endswith(("/", os.sep)) or os.path.isdir(output):
         parser.error(f"-o {output}: is a folder; give a file name, e.g. -o {os.path.join(output, 'graph.svg')}")
-    from autograd_lite.cli.commands import _why_not_a_folder
-    blocked = _why_not_a_folder(output)
+    from autograd_lite.cli.commands import why_not_a_folder
+    blocked = why_not_a_folder(output)
     if blocked:
         parser.error(f"-o {output}: cannot write there ({blocked})")
     stem, ext = os.path.splitext(output)

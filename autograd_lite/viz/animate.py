@@ -18,10 +18,10 @@ import os
 import re
 from typing import Any, cast
 
-from autograd_lite.engine import Value, _reverse_topological, gradients
-from autograd_lite.viz.dot import _num, _topological, to_dot
-from autograd_lite.viz.render import _HINT, RenderError, _render
-from autograd_lite.viz.text import _equation
+from autograd_lite.engine import Value, gradients, reverse_topological
+from autograd_lite.viz.dot import format_number, to_dot, topological_order
+from autograd_lite.viz.render import NO_RENDERER_HINT, RenderError, render_source
+from autograd_lite.viz.text import equation
 
 __all__ = ["animate_backward", "BackwardAnimation"]
 
@@ -76,7 +76,7 @@ class BackwardAnimation:
 
     def _repr_html_(self) -> str:
         if self.svg is None:
-            body = html.escape(_HINT + "\n" + "\n".join(self.log))
+            body = html.escape(NO_RENDERER_HINT + "\n" + "\n".join(self.log))
             return f"<pre>{body}</pre>"
         uid = "agl" + hashlib.sha1(self.svg.encode()).hexdigest()[:10]  # deterministic, unique per graph
         n = len(self) - 1
@@ -155,9 +155,9 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
     # The layout is drawn once, with the final gradients: marking zero gradients
     # would show them in every frame, before the backward pass reaches them.
     options.setdefault("highlight", False)
-    backward_order = _reverse_topological(root)  # the order backward() walks
+    backward_order = reverse_topological(root)  # the order backward() walks
     grads = cast("dict[Value, float]", gradients(root))  # no create_graph: every gradient is a float
-    ids = {node: i for i, node in enumerate(_topological(root))}
+    ids = {node: i for i, node in enumerate(topological_order(root))}
     steps = [ids[node] for node in backward_order]
     log = [_describe(node, ids, grads.get(node, 0.0), node is root) for node in backward_order]
 
@@ -171,7 +171,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
         for node, g in saved:
             node.grad = g
     try:
-        svg = _render(source, "svg").decode("utf-8")
+        svg = render_source(source, "svg").decode("utf-8")
     except RenderError:
         return BackwardAnimation(None, log, steps)
     step_of = {f"v{i}": k for k, i in enumerate(steps, start=1)}
@@ -189,7 +189,7 @@ def animate_backward(root: Value, **options: Any) -> BackwardAnimation:
 def _describe(node: Value, ids: dict, grad: float, is_root: bool) -> str:
     i = ids[node]
     if node.op:
-        what = _equation(node, ids)
+        what = equation(node, ids)
     else:
         what = f"v{i} ({node.label})" if node.label else f"v{i}"
-    return f"{what}: grad {_num(grad)}" + (" (the root)" if is_root else "")
+    return f"{what}: grad {format_number(grad)}" + (" (the root)" if is_root else "")

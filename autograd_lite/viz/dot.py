@@ -1,6 +1,6 @@
 """``to_dot``: a computation graph as Graphviz DOT text (stdlib only).
 
-The graph is walked once, iteratively and in operand order (``_topological``).
+The graph is walked once, iteratively and in operand order (``topological_order``).
 Node ids come from that order (``v0`` is the first input, the root is last),
 never from ``id()``, so the same graph gives byte-identical DOT in every
 process.  Each Value is one box (label | data | grad); each op is a small
@@ -35,7 +35,7 @@ _OP_FILL = "#eeeeee"
 _GROUP_FILL = "#dadaeb"   # lavender: a collapsed neuron or layer
 _BAD = "#e31a1c"          # NaN / inf
 _BAD_FILL = "#fcbba1"
-_ZERO_FILL = "#d9d9d9"    # a zero gradient after a backward pass
+ZERO_FILL = "#d9d9d9"    # a zero gradient after a backward pass
 # Heat map for |grad|: white (zero) to orange-red (the largest |grad| in the graph), one colour per
 # decade below the largest, so the key drawn with color="grad" can say exactly what each colour means.
 _HEAT = ["#ffffff", "#fff5eb", "#fee6ce", "#fdd0a2", "#fdae6b", "#fd8d3c", "#f16913"]  # darker hides text
@@ -169,10 +169,10 @@ class _Built:
 
 
 def _build(root: Value, *, params: Any, collapse: Any, level: str) -> _Built:
-    order = _topological(root)
+    order = topological_order(root)
     ids = {node: i for i, node in enumerate(order)}
     g = _Built(order=order, ids=ids, root=root, param_set=set(_parameters(params)),
-               names=_parameter_names(params))
+               names=parameter_names(params))
     if collapse is not None:
         _assign_groups(g, collapse, level)
         drawn = [n for n in order if n not in g.group_of]
@@ -184,7 +184,7 @@ def _build(root: Value, *, params: Any, collapse: Any, level: str) -> _Built:
     return g
 
 
-def _topological(root: Value) -> list[Value]:
+def topological_order(root: Value) -> list[Value]:
     """Every node root depends on, inputs first, each after all its operands.
 
     Unlike the engine's sort (which is tuned for backward), operands are
@@ -221,7 +221,7 @@ def _parameters(params: Any) -> list:
     return out
 
 
-def _parameter_names(params: Any) -> dict:
+def parameter_names(params: Any) -> dict:
     """Parameter -> name, from ``named_parameters()`` when the model has it (PyTorch-style names)."""
     named = getattr(params, "named_parameters", None)
     if named is None:
@@ -395,7 +395,7 @@ def _emit(g: _Built, *, rankdir: str, derivatives: bool, color: str, highlight: 
             pg = g.group_of.get(p)
             src = pg.gid if pg is not None else f"v{ids[p]}"
             if group is None:
-                label = f' [label="{_num(locals_[k])}"]' if locals_ is not None else ""
+                label = f' [label="{format_number(locals_[k])}"]' if locals_ is not None else ""
                 lines.append(f"  {src} -> o{i}{label};")
             elif pg is not group:
                 key = (src, group.gid)
@@ -444,7 +444,7 @@ def _grad_key(max_grad: float) -> str:
     cells = [f'<TD BGCOLOR="{_HEAT[len(_HEAT) - 1 - k]}">{_html(text)}</TD>' for k, text in enumerate(_HEAT_BINS)]
     cells.append(f'<TD BGCOLOR="{_HEAT[0]}">0</TD>')
     return (f'grad_key [shape=plain label=<<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3">'
-            f'<TR><TD COLSPAN="{len(cells)}">colour: |grad| as a share of the largest, {_html(_num(max_grad))}'
+            f'<TR><TD COLSPAN="{len(cells)}">colour: |grad| as a share of the largest, {_html(format_number(max_grad))}'
             f"</TD></TR><TR>{''.join(cells)}</TR></TABLE>>];")
 
 
@@ -453,18 +453,18 @@ def _value_attrs(node: Value, i: int, role: str, *, name: str, color: str, highl
     fill = _fill(node.grad, role, color, max_grad)
     # an unnamed node shows its id, in grey where the fill is pale enough for grey to read
     name = _html(name) if name else f"v{i}" if color == "grad" else f'<FONT COLOR="#888888">v{i}</FONT>'
-    data_cell = f"<TD>data {_html(_num(node.data))}</TD>"
-    grad_cell = f"<TD>grad {_html(_num(node.grad))}</TD>"
+    data_cell = f"<TD>data {_html(format_number(node.data))}</TD>"
+    grad_cell = f"<TD>grad {_html(format_number(node.grad))}</TD>"
     border = ""
     if highlight:
         if not math.isfinite(node.data):
-            data_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>data {_num(node.data)}</B></TD>'
+            data_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>data {format_number(node.data)}</B></TD>'
             border = f' COLOR="{_BAD}" BORDER="2"'
         if not math.isfinite(node.grad):
-            grad_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>grad {_num(node.grad)}</B></TD>'
+            grad_cell = f'<TD BGCOLOR="{_BAD_FILL}"><B>grad {format_number(node.grad)}</B></TD>'
             border = f' COLOR="{_BAD}" BORDER="2"'
         elif backward_ran and node.grad == 0.0:
-            grad_cell = f'<TD BGCOLOR="{_ZERO_FILL}"><I>grad 0</I></TD>'
+            grad_cell = f'<TD BGCOLOR="{ZERO_FILL}"><I>grad 0</I></TD>'
     bg = f' BGCOLOR="{fill}"' if fill else ""
     table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{bg}{border}>'
              f"<TR><TD>{name}</TD>{data_cell}{grad_cell}</TR></TABLE>")
@@ -484,10 +484,10 @@ def _group_node(group: _Group, *, color: str, highlight: bool, backward_ran: boo
     cells = f"<TD><B>{_html(group.title)}</B>{_html(act)}</TD>"
     border = ""
     if not is_layer and out is not None:
-        grad_cell = f"<TD>grad {_html(_num(grad))}</TD>"
+        grad_cell = f"<TD>grad {_html(format_number(grad))}</TD>"
         if highlight and backward_ran and grad == 0.0:
-            grad_cell = f'<TD BGCOLOR="{_ZERO_FILL}"><I>grad 0</I></TD>'
-        cells += f"<TD>data {_html(_num(out.data))}</TD>{grad_cell}"
+            grad_cell = f'<TD BGCOLOR="{ZERO_FILL}"><I>grad 0</I></TD>'
+        cells += f"<TD>data {_html(format_number(out.data))}</TD>{grad_cell}"
         if highlight and not (math.isfinite(out.data) and math.isfinite(grad)):
             border = f' COLOR="{_BAD}" BORDER="2"'
     if highlight and not math.isfinite(group.param_grad_norm):
@@ -496,7 +496,7 @@ def _group_node(group: _Group, *, color: str, highlight: bool, backward_ran: boo
     table = (f'<TABLE BORDER="0" CELLBORDER="1" CELLSPACING="0" CELLPADDING="3"{_bg(fill)}{border}>'
              f"<TR>{cells}</TR>"
              f'<TR><TD COLSPAN="{span}"><FONT POINT-SIZE="9">{group.n_params} params, '
-             f"|grad| {_html(_num(group.param_grad_norm))}</FONT></TD></TR></TABLE>")
+             f"|grad| {_html(format_number(group.param_grad_norm))}</FONT></TD></TR></TABLE>")
     return f"{group.gid} [shape=plain label=<{table}>];"
 
 
@@ -530,17 +530,17 @@ def _op_text(node: Value) -> str:
     ``c - x`` is drawn ``rsub c`` (PyTorch's name), as ``c / x`` and ``c ** x``
     are drawn ``rdiv c`` and ``rpow c``: ``sub c`` alone would read as ``x - c``.
     """
-    c = _constant_operand(node)
+    c = number_operand(node)
     if c is None:
         return node.op
-    return f"{node.op} {_num(c)}"
+    return f"{node.op} {format_number(c)}"
 
 
 # The arithmetic ops, whose number operand (x * 2, 2 - x) is written next to the op's name.
 _ARITHMETIC = frozenset({"add", "sub", "rsub", "mul", "div", "rdiv", "pow", "rpow"})
 
 
-def _constant_operand(node: Value) -> float | None:
+def number_operand(node: Value) -> float | None:
     """The number operand of an arithmetic op with one (``x * 2``, ``2 - x``), else None."""
     if node.op not in _ARITHMETIC:
         return None
@@ -550,7 +550,7 @@ def _constant_operand(node: Value) -> float | None:
     return None
 
 
-def _num(x: float) -> str:
+def format_number(x: float) -> str:
     """A short, deterministic rendering of a float (4 significant digits)."""
     s = f"{x:.4g}"
     return "0" if s == "-0" else s

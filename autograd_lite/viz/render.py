@@ -33,7 +33,7 @@ _FIXES = (
     "  - or keep the DOT text: graph.render(\"graph.dot\") or graph.source "
     "(paste it into any Graphviz viewer), or print(format_graph(root)) for a text view"
 )
-_HINT = ("(autograd_lite: no Graphviz renderer found, showing the text view; "
+NO_RENDERER_HINT = ("(autograd_lite: no Graphviz renderer found, showing the text view; "
          "pip install \"autograd_lite[viz]\" to see the drawing)")
 
 
@@ -65,7 +65,7 @@ class Graph:
             raise ValueError(f"format must be one of {', '.join(FORMATS)}; got {format!r}")
         if format == "dot":
             return self.source.encode()
-        return _render(self.source, format)
+        return render_source(self.source, format)
 
     def render(self, path: str | os.PathLike, format: str | None = None) -> str:
         """Write the picture to ``path`` and return the path written.
@@ -96,13 +96,13 @@ class Graph:
         # A notebook must never get a traceback from displaying a graph.
         try:
             if self._svg is None:
-                self._svg = _render(self.source, "svg").decode("utf-8")
+                self._svg = render_source(self.source, "svg").decode("utf-8")
             return {"image/svg+xml": self._svg, "text/plain": repr(self)}
         except Exception:  # noqa: BLE001 - any renderer failure falls back to text
             return {"text/plain": self._fallback_text()}
 
     def _fallback_text(self) -> str:
-        return f"{_HINT}\n{self.text or self.source}"
+        return f"{NO_RENDERER_HINT}\n{self.text or self.source}"
 
     def __repr__(self) -> str:
         n = self.source.count(" [shape=") - self.source.count("grad_key [shape=")   # the colour key is no node
@@ -137,7 +137,7 @@ def _check_format(format: str, what: str) -> str:
     return format.lower()
 
 
-def _render(source: str, format: str) -> bytes:
+def render_source(source: str, format: str) -> bytes:
     """Render DOT with the first renderer that works; RenderError listing the fixes otherwise."""
     tried = []
     exe = shutil.which("dot")
@@ -197,7 +197,7 @@ def _without_noise(text: str) -> str:
 
 
 @contextlib.contextmanager
-def _without_fontconfig_noise() -> Iterator[None]:
+def without_fontconfig_noise() -> Iterator[None]:
     """Hold back the Fontconfig lines that the Graphviz inside pygraphviz writes to stderr.
 
     The fontconfig bundled in pygraphviz's wheel warns about every system

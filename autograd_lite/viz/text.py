@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from autograd_lite.engine import Value, node_info
-from autograd_lite.viz.dot import _constant_operand, _num, _parameter_names, _topological, printable_label
+from autograd_lite.viz.dot import format_number, number_operand, parameter_names, printable_label, topological_order
 
 __all__ = ["format_graph"]
 
@@ -30,19 +30,19 @@ def format_graph(root: Value, *, grads: bool = True, params: Any = None) -> str:
     v3 = add v2 1    data=-5  grad=1
     out v3
     """
-    order = _topological(root)
+    order = topological_order(root)
     ids = {node: i for i, node in enumerate(order)}
-    names = _parameter_names(params)
+    names = parameter_names(params)
     rows: list[tuple[str, ...]] = []  # (equation, data, grad, comment); a wrapped equation's rest has only the first
     for i, node in enumerate(order):
-        grad = f"grad={_num(node.grad)}" if grads else ""
+        grad = f"grad={format_number(node.grad)}" if grads else ""
         name = printable_label(node.label or names.get(node, ""), newlines=False)  # one line per op
         note = f"# {name}" if name else ""
         if not node.op:
-            rows.append((f"in  v{i}", f"data={_num(node.data)}", grad, note))
+            rows.append((f"in  v{i}", f"data={format_number(node.data)}", grad, note))
             continue
-        first, *rest = _wrap(_equation(node, ids))
-        rows.append((first, f"data={_num(node.data)}", grad, note))
+        first, *rest = _wrap(equation(node, ids))
+        rows.append((first, f"data={format_number(node.data)}", grad, note))
         rows.extend((line, "", "", "") for line in rest)
     widths = [max(len(r[k]) for r in rows) for k in range(3)]
     lines = [f"{r[0]:<{widths[0]}}   {r[1]:<{widths[1]}}  {r[2]:<{widths[2]}}  {r[3]}".rstrip()
@@ -69,13 +69,13 @@ def _wrap(equation: str) -> list[str]:
     return lines
 
 
-def _equation(node: Value, ids: dict[Value, int]) -> str:
+def equation(node: Value, ids: dict[Value, int]) -> str:
     """An op node as text, ``v3 = add v2 1``: its operands by id, a constant operand inline."""
     op = node.op
-    if _constant_operand(node) is None:
+    if number_operand(node) is None:
         args = [f"v{ids[p]}" for p in node.parents]
     else:
         # in the order of the math: c - x is written "sub c x" (so are c / x and c ** x)
-        args = [f"v{ids[o]}" if type(o) is Value else _num(o) for o in node_info(node).operands]
+        args = [f"v{ids[o]}" if type(o) is Value else format_number(o) for o in node_info(node).operands]
         op = op[1:] if op in ("rsub", "rdiv", "rpow") else op
     return f"v{ids[node]} = {op} {' '.join(args)}"
