@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from autograd_lite import engine
-from autograd_lite.engine import Value, is_grad_enabled, node_info
+from autograd_lite.engine import Value, is_grad_enabled, node_info, reverse_topological
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
@@ -325,27 +325,10 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
     if type(out) is not Value:
         raise CompileError(f"compile: fn must return a Value, got {type(out).__name__}")
 
-    # 3. the graph in backward()'s order: an iterative post-order DFS over node_info parents
-    order: list = []
-    seen: set = set()
-    stack: list = [out]
-    infos: dict = {}
-    while stack:
-        v = stack.pop()
-        if v is _EMIT:
-            order.append(stack.pop())
-            continue
-        if v in seen:
-            continue
-        seen.add(v)
-        stack.append(v)
-        stack.append(_EMIT)
-        info = node_info(v)
-        infos[v] = info
-        for p in info.parents:
-            if p not in seen:
-                stack.append(p)
-    # order is now forward (topological) order: parents before children
+    # 3. the graph in backward()'s order, reversed: parents before children
+    order = reverse_topological(out)
+    order.reverse()
+    infos = {v: node_info(v) for v in order}
     # The graph's shape, its constants and the comparisons' outcomes: two traces must agree on it.
     index = {v: i for i, v in enumerate(order)}
     fingerprint: list[Any] = []
@@ -427,8 +410,6 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
     return _Program(nodes, inputs, [n for _, n in used_params], [k for k, _ in used_params], root, guards,
                     signature, aux_nodes)
 
-
-_EMIT = object()
 
 
 def _contributions(n: _Node, info: Any, of: dict) -> list:
