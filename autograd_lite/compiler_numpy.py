@@ -237,7 +237,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
     L.append(f"{ind}_Parr = _np.array(_P, dtype=float)")
     loaded = len(L)  # scalar parameter loads go here, once we know which ones ungrouped code reads
-    cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
+    cols = [f"_c{k}" for k in range(sum(inp is not None for inp in prog.inputs))]  # numbered as read below
     if cols:
         L.append(f"{ind}{', '.join(cols)}, = _cols")
     # input matrices: a list argument is an (n, d) array; its columns are the per-sample floats

@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import sys
 import time
+import weakref
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, TypedDict
@@ -183,21 +184,56 @@ class Evaluation(TypedDict):
 
 
 def evaluate(model: Callable, X: Sequence, y: Sequence, loss: str | LossFn = "mse",
-             threshold: float | None = None) -> Evaluation:
+             threshold: float | None = None, compile: bool | str = False) -> Evaluation:
     """``{"loss": ..., "accuracy": ...}`` of a model on a dataset, without recording a graph.
 
-    ``accuracy`` is None when the targets are not class labels.
+    ``accuracy`` is None when the targets are not class labels.  ``compile``:
+    True (or "python", "numpy") runs the forward passes as code compiled from
+    one sample's graph, as ``fit(compile=...)`` runs its steps, with no
+    backward pass; the compiled code is kept for the next call with the same
+    model and loss (it reads the parameters' current values).  With the python
+    backend the outputs, so the accuracy, are eager's to the bit, and the loss
+    too for "hinge", "bce_with_logits" and "mse" (to rounding for
+    "cross_entropy").  It needs a named loss.
 
     >>> from autograd_lite.nn import MLP
     >>> evaluate(MLP(2, [1], seed=0), [[0.0, 0.0]], [1], loss="hinge")
     {'loss': 1.0, 'accuracy': 0.0}
     """
     loss_fn, name = resolve_loss(loss)
-    with eval_mode(model), no_grad():
-        outputs = [model(x) for x in X]
-        value = _data(loss_fn(outputs, list(y)))
-    acc = accuracy(outputs, y, _threshold_for(name) if threshold is None else threshold) if _is_labels(y) else None
+    labels = _is_labels(y)
+    with eval_mode(model):
+        step = _evaluation_step(model, loss, loss_fn, name, labels, compile) if compile else None
+        if step is not None:
+            value, outputs = step(X, y, grad=False)
+        else:
+            with no_grad():
+                outputs = [model(x) for x in X]
+                value = _data(loss_fn(outputs, list(y)))
+    acc = accuracy(outputs, y, _threshold_for(name) if threshold is None else threshold) if labels else None
     return {"loss": value, "accuracy": acc}
+
+
+# evaluate(compile=...)'s compiled forward passes, per model: {(loss, backend, labels): (parameters, step)}
+_EVALUATION_STEPS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def _evaluation_step(model: Any, loss: Any, loss_fn: LossFn, loss_name: str, labels: bool,
+                     compile: bool | str) -> Callable | None:
+    """fit's compiled step for evaluate, made once per model and loss (None: evaluate eagerly)."""
+    params = model.parameters() if hasattr(model, "parameters") else []
+    key = (loss_name, "python" if compile is True else compile, labels)
+    try:
+        kept = _EVALUATION_STEPS.setdefault(model, {})
+    except TypeError:  # a model that cannot be weakly referenced: compile for this call only
+        kept = {}
+    found = kept.get(key)
+    # the parameters read by the kept code must still be the model's (a replaced layer makes new ones)
+    if found is not None and len(found[0]) == len(params) and all(a is b for a, b in zip(found[0], params)):
+        return found[1]
+    step = _compiled_step(model, params, loss, loss_fn, loss_name, labels, 0.0, compile)
+    kept[key] = (params, step)
+    return step
 
 
 def fit(model: Any, X: Sequence[Sequence[float]], y: Sequence, *, loss: str | LossFn = "mse",
@@ -349,26 +385,54 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
             return ce_term(out, t), out
         return loss_fn([out], [t]), ([out] if type(out) is Value else out)
 
+    # Dropout in training mode: each sample's masks become a third argument, drawn before the step in the
+    # order eager forward passes draw them (sample by sample, each Dropout call in turn), so one program
+    # serves every mask and the training is eager's, to the bit
+    from autograd_lite.nn import Dropout, given_masks
+    dropouts = [m for m in model.modules() if isinstance(m, Dropout) and m.p > 0.0 and m.training] \
+        if hasattr(model, "modules") else []
+    calls: list = []  # (Dropout, inputs) per call in one forward pass, found on the first step
+
+    def per_sample_masked(x: Any, t: Any, masks: Any) -> tuple:
+        with given_masks(masks):
+            return per_sample(x, t)
+
     from autograd_lite.compiler import CompileError
     try:
-        fast = compile_fn(per_sample, model, backend=compile) if hasattr(model, "modules") else \
-            compile_fn(per_sample, params, backend=compile)
-    except CompileError as e:  # dropout in training mode: its random masks change the graph every step
+        if dropouts:  # the parameters as a list: compile() refuses a model whose Dropout draws masks itself
+            fast = compile_fn(per_sample_masked, params, backend=compile)
+        elif hasattr(model, "modules"):
+            fast = compile_fn(per_sample, model, backend=compile)
+        else:
+            fast = compile_fn(per_sample, params, backend=compile)
+    except CompileError as e:
         warnings.warn(f"fit: {e}; training eagerly", stacklevel=3)
         return None
     fast._aux = True
     penalty = compile_fn(lambda: _l2(params, l2), params, backend=compile) if l2 else None
 
-    def step(Xb: Sequence, yb: Sequence) -> tuple:
+    def step(Xb: Sequence, yb: Sequence, grad: bool = True) -> tuple:
         targets = [int(t) for t in yb] if static else [float(t) if isinstance(t, (int, float)) else t for t in yb]
         outs: list = []
-        value = fast._run([list(Xb), targets], len(yb), "mean", outs)
+        cols = [list(Xb), targets]
+        if dropouts:
+            if not calls:  # which Dropouts one forward pass calls, on how many inputs (draws nothing)
+                with no_grad(), given_masks(_ones()) as seen:
+                    model(Xb[0])
+                calls.extend(seen.calls)
+            cols.append([[f for d, k in calls for f in d.mask(k)] for _ in yb])
+        value = fast._run(cols, len(yb), "mean", outs, grad=grad)
         if penalty is not None:  # its terms added after the data loss's, as backward() over their sum does
             value = value + penalty._run([], 1, "sum", None, into=True)
         outputs = [o[0] if len(o) == 1 else list(o) for _, o in outs]
         return value, outputs
 
     return step
+
+
+def _ones() -> Any:
+    import itertools
+    return itertools.repeat(1.0)
 
 
 def _l2(params: list[Value], alpha: float) -> Value:
