@@ -232,7 +232,7 @@ def _evaluation_step(model: Any, loss: Any, loss_fn: LossFn, loss_name: str, lab
     # the parameters read by the kept code must still be the model's (a replaced layer makes new ones)
     if found is not None and len(found[0]) == len(params) and all(a is b for a, b in zip(found[0], params)):
         return found[1]
-    step = _compiled_step(model, params, loss, loss_fn, loss_name, labels, 0.0, compile)
+    step = _compiled_step(model, params, loss, loss_fn, loss_name, labels, 0.0, compile, "evaluate")
     kept[key] = (params, step)
     return step
 
@@ -344,9 +344,14 @@ def fit(model: Any, X: Sequence[Sequence[float]], y: Sequence, *, loss: str | Lo
 
 
 def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_name: str, labels: bool, l2: float,
-                   compile: bool | str) -> Callable | None:
-    """fit's step as compiled code: (Xb, yb) -> (the batch loss with its L2 term, the model's outputs)."""
+                   compile: bool | str, caller: str = "fit") -> Callable | None:
+    """fit's step as compiled code: (Xb, yb) -> (the batch loss with its L2 term, the model's outputs).
+
+    None (with a warning naming ``caller``) when the step must run eagerly.
+    """
     import warnings
+
+    level = 3 if caller == "fit" else 4  # the warning points at the line that called fit or evaluate
 
     from autograd_lite.compiler import compile as compile_fn
 
@@ -376,7 +381,7 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
 
         ce_term = shifted_ce
     if static and not labels:
-        warnings.warn(f"fit: compile needs class-label targets for {loss_name}; training eagerly", stacklevel=3)
+        warnings.warn(f"{caller}: compile needs class-label targets for {loss_name}; running eagerly", stacklevel=level)
         return None
 
     def per_sample(x: Any, t: Any) -> tuple:
@@ -408,7 +413,7 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
         else:
             fast = compile_fn(per_sample, params, backend=compile)
     except CompileError as e:
-        warnings.warn(f"fit: {e}; training eagerly", stacklevel=3)
+        warnings.warn(f"{caller}: {e}; running eagerly", stacklevel=level)
         return None
     fast._aux = True
     penalty = compile_fn(lambda: _l2(params, l2), params, backend=compile) if l2 else None
