@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from autograd_lite import engine
-from autograd_lite.engine import Value, is_grad_enabled, node_info, reverse_topological
+from autograd_lite.engine import Value, is_anomaly_enabled, is_grad_enabled, node_info, reverse_topological
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
@@ -822,7 +822,7 @@ class CompiledFunction:
             self._check_dropout()
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
-        anomaly = _anomaly_mode()
+        anomaly = is_anomaly_enabled()
         if anomaly or self._eager_reason is not None or (not grad and not self._traces):
             return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
         # group the samples by their static arguments (ints): one trace each
@@ -915,23 +915,6 @@ class CompiledFunction:
         self._traces[key] = trace
         self._last = trace
         return trace
-
-
-_PROBE = Value(1.0)
-
-
-def _anomaly_mode() -> bool:
-    """True inside detect_anomaly() (in this thread): the engine then refuses to make an inf node.
-
-    The engine has no accessor for the mode; this asks through public behaviour only.
-    """
-    if not is_grad_enabled():
-        return False  # no nodes are recorded, so anomaly mode checks nothing either
-    try:
-        _PROBE * math.inf
-    except FloatingPointError:
-        return True
-    return False
 
 
 def _exec(source: str, name: str, namespace: dict) -> Callable:

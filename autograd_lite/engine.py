@@ -17,14 +17,17 @@ inline, for speed; a test checks each against its rule.  Float kernels live in
 from __future__ import annotations
 
 import math
-import os
-import sys
 import threading
 from collections.abc import Callable, Iterable, Sequence
-from contextlib import ContextDecorator
-from types import FrameType
 from typing import Any, NamedTuple, cast, final
 
+from autograd_lite import _modes
+from autograd_lite._modes import creation_site as _creation_site
+from autograd_lite._modes import detect_anomaly as detect_anomaly
+from autograd_lite._modes import is_anomaly_enabled as is_anomaly_enabled
+from autograd_lite._modes import is_grad_enabled as is_grad_enabled
+from autograd_lite._modes import no_grad as no_grad
+from autograd_lite._modes import watch_node as _watch_node
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
 from autograd_lite._numeric import checked_log as _log
@@ -40,7 +43,7 @@ from autograd_lite._validate import number_operand as _constant
 from autograd_lite._validate import to_float as to_float  # also the package's validator (nn, custom)
 
 __all__ = [
-    "Value", "no_grad", "detect_anomaly", "is_grad_enabled",
+    "Value", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
     "sin", "cos", "sum", "dot",
     "NodeInfo", "node_info",
@@ -51,8 +54,17 @@ _isfinite = math.isfinite
 _tanh = math.tanh
 
 # `_fast` is the one flag the hot path (_node) reads: True while no thread has grad
-# mode off or anomaly mode on (see the modes, at the end).
+# mode off or anomaly mode on.  _modes keeps it (a module global: a thread-local
+# read would cost every op).
 _fast = True
+
+
+def _set_fast(all_default: bool) -> None:
+    global _fast
+    _fast = all_default
+
+
+_modes.on_change(_set_fast)
 
 # op -> its derivative rule: one partial per operand (None for a number operand that
 # is never a Value), each called as partial(*operands, out) and aligned with the
@@ -76,40 +88,32 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) 
         out._b = b
         out._db = db
         return out
-    modes = _modes  # this thread's: another thread's no_grad or anomaly mode is what made _fast False
-    if not modes.grad_enabled:  # a leaf: record nothing
+    # Some thread has a mode on; this thread's own modes decide.
+    if not is_grad_enabled():  # no_grad: a leaf, recording nothing
         out.op = ""
         out._a = out._da = out._b = out._db = None
         return out
     out.op = op
     out._a, out._da, out._b, out._db = a, da, b, db
-    sites = modes.anomaly_sites
-    if sites is None:
-        return out
-    site = _creation_site()
-    sites[out] = site
-    if len(sites) >= 2 * modes.anomaly_pruned_at + 1024:
-        _prune_sites(sites)
-    if not _isfinite(data):
-        raise FloatingPointError(f"detect_anomaly: {op} produced {data} in its forward pass "
-                                 f"(inputs {[p.data for p in out.parents]}, at {site})")
+    _watch_node(out)  # detect_anomaly: where it was made, and an error for a NaN or inf
     return out
 
 
-def reverse_topological(root: Value) -> list[Value]:
+def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Value]:
     """Every node root depends on, each before its parents (root first): the order backward walks.
 
     An iterative depth-first search that emits a node once all its parents are
     emitted (post-order), then reverses.  Deterministic: it follows operand
     order.  (Measured 2x faster than Kahn's child counting, which needs a dict
-    of counts; the set here is the only bookkeeping.)
+    of counts; the set here is the only bookkeeping.)  The walk neither enters
+    nor lists the nodes in ``stop_at``.
 
     >>> x = Value(1.0); y = x * 2
     >>> [n.op for n in reverse_topological(y + x)]
     ['add', 'mul', '']
     """
     order = []
-    seen = set()
+    seen = set(stop_at)
     stack: list[Any] = [root]
     while stack:
         node = stack.pop()
@@ -223,14 +227,16 @@ class Value:
         12.0
         """
         seed = grad if type(grad) is float else to_float(grad, "backward(grad=...)")
-        order = reverse_topological(self)
-        if _modes.anomaly_sites is not None:
+        if not _fast and is_anomaly_enabled():  # checked at each step, so slower
             if not _isfinite(seed):
                 raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} "
                                          f"(at {_creation_site()})")
-            for node, g in _vjp(order, seed, _stored_locals).items():
-                node.grad += g  # one node at a time: an interrupt leaves each old or complete
+            from autograd_lite.functional import gradients  # here: functional imports this module
+
+            for node, g in gradients(self, seed).items():
+                node.grad += cast(float, g)  # one node at a time: an interrupt leaves each old or complete
             return
+        order = reverse_topological(self)
         # Gradients accumulate across calls, but this call must propagate only its
         # own contribution: set earlier grads aside and add them back at the end.
         # An exception (Ctrl-C, say) may arrive anywhere; `phase` says how to
@@ -322,7 +328,8 @@ class Value:
         if _blocks(self):  # a dead relu passes nothing on, as in backward()
             return
         g = self.grad
-        for p, d in zip(self.parents, _stored_locals(self)):
+        info = node_info(self)
+        for p, d in zip(info.parents, info.local_grads):
             p.grad += g * d
 
     # -- copy, deepcopy and pickle at any depth -----------------------------------
@@ -1035,74 +1042,9 @@ def argument_slot(x: Value) -> Value:
     return _node(x.data, "id", x, 1.0)
 
 
-# -- the chain rule without .grad: for the functional API and the animation ------------
-
 def _blocks(node: Value) -> bool:
     """True for a kink whose zero derivative stops every gradient (relu at x <= 0; see relu)."""
     return type(node._a) is tuple and not node._da and bool(node._a)
-
-
-def _stored_locals(node: Value) -> tuple[float, ...]:
-    """The float local derivatives recorded by the forward pass, aligned with parents."""
-    da = node._da
-    if type(da) is tuple:
-        return da if da or not node._a else (0.0,) * len(node._a)
-    return (da,) if node._b is None or type(node._a) is tuple else (da, node._db)
-
-
-def _value_locals(node: Value) -> tuple[Any, ...]:
-    """The local derivatives as Values (each op's rule), so that the gradient is itself differentiable."""
-    return local_derivatives(node, create_graph=True)
-
-
-def _vjp(order: list[Value], seed: Any, locals_of: Callable[[Value], tuple[Any, ...]]) -> dict[Value, Any]:
-    """Gradients of order[0] toward every node of ``order``, in a dict (no .grad is touched).
-
-    With float locals and a float seed this is plain backpropagation; with
-    ``_value_locals`` every step is a Value op, so the result can be
-    differentiated again.  Under detect_anomaly, a non-finite contribution
-    from a finite gradient raises, naming the op.
-    """
-    grads = {order[0]: seed}
-    check = _modes.anomaly_sites is not None
-    for node in order:
-        g = grads.get(node)
-        if g is None or node._a is None or _blocks(node):
-            continue
-        for i, (p, d) in enumerate(zip(node.parents, locals_of(node))):
-            c = g * d
-            if check and not _isfinite(_data(c)) and _isfinite(_data(g)):
-                raise _anomaly_in_backward(node, i, _data(c))
-            grads[p] = grads[p] + c if p in grads else c
-    return grads
-
-
-def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = False,
-              stop_at: Iterable[Value] = ()) -> dict[Value, float | Value]:
-    """d(root)/d(node) * seed for every node root depends on, in a dict; no ``.grad`` is touched.
-
-    With ``create_graph=True`` (and a Value seed) every step of the chain rule is
-    a Value op, so the gradients can be differentiated again (nested ``grad``).
-    The nodes in ``stop_at`` count as leaves: the walk does not go past them.
-    Nodes the root does not depend on are absent.
-
-    >>> x = Value(3.0); y = x * x
-    >>> gradients(y)[x]
-    6.0
-    """
-    # Cut the stop nodes' edges for the duration, so neither the walk nor the
-    # chain rule leaves the part of the graph above them.
-    cut = [(v, v._a) for v in stop_at]
-    for v, _ in cut:
-        v._a = None
-    try:
-        order = reverse_topological(root)
-        return _vjp(order, seed, _value_locals if create_graph else _stored_locals)
-    finally:
-        for v, a in cut:
-            v._a = a
-
-
 
 
 def _data(x: Any) -> float:
@@ -1149,171 +1091,6 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
         return x.leaky_relu(slope)
     x = to_float(x, "leaky_relu()")
     return x if x > 0.0 else to_float(slope, "leaky_relu slope") * x
-
-
-# -- modes: no_grad and detect_anomaly ----------------------------------------------
-
-# Modes are per thread, as PyTorch's grad mode is: one thread inside no_grad must
-# not stop another from recording.  `_fast` is the one flag the hot path reads: a
-# module global (a thread-local read would cost every op), True while no thread
-# has grad mode off or anomaly mode on.  When it is False, _node reads the
-# calling thread's own modes.
-
-
-class _Modes(threading.local):
-    grad_enabled = True  # class attributes: every thread starts with the defaults
-    anomaly_sites: dict[Value, str] | None = None  # node -> where it was created, while detect_anomaly is on
-    anomaly_pruned_at = 0  # len(anomaly_sites) after its last pruning (see _prune_sites)
-
-    def __init__(self) -> None:
-        # (context manager, what its __enter__ replaced): exits must mirror enters
-        self.stack: list[tuple[object, object]] = []
-
-
-_modes = _Modes()
-_unusual_threads = 0  # threads whose modes are not the defaults
-_modes_lock = threading.Lock()
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside ``no_grad()``."""
-    return _modes.grad_enabled
-
-
-def _set_modes(grad_enabled: bool, anomaly_sites: dict[Value, str] | None) -> None:
-    """Set this thread's modes, and keep `_fast` true only while every thread has the defaults."""
-    global _unusual_threads, _fast
-    m = _modes
-    was_unusual = not m.grad_enabled or m.anomaly_sites is not None
-    is_unusual = not grad_enabled or anomaly_sites is not None
-    with _modes_lock:
-        m.grad_enabled = grad_enabled
-        m.anomaly_sites = anomaly_sites
-        _unusual_threads += is_unusual - was_unusual
-        _fast = _unusual_threads == 0
-
-
-def _push_mode(cm: object, saved: object) -> None:
-    _modes.stack.append((cm, saved))
-
-
-def _pop_mode(cm: object) -> object:
-    """What cm's __enter__ saved; RuntimeError if cm is not the innermost mode entered in this thread."""
-    stack = _modes.stack
-    if not stack or stack[-1][0] is not cm:
-        name = type(cm).__name__
-        raise RuntimeError(f"{name}.__exit__() without a matching {name}.__enter__() in this thread: "
-                           f"use `with {name}():`, and exit modes in the reverse order of entering them")
-    return stack.pop()[1]
-
-
-class no_grad(ContextDecorator):
-    """Context manager and decorator: ops inside record no parents.
-
-    Results are leaves, so nothing is kept for backward; use it for
-    evaluation and for parameter updates.  The switch is per thread, as in
-    PyTorch: other threads keep recording.
-
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * 3
-    >>> y.parents
-    ()
-    """
-
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        return self(func) if func is not None else self  # bare @no_grad works too
-
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        pass
-
-    def _recreate_cm(self) -> no_grad:
-        # A decorated function may run in several threads at once: a fresh
-        # context manager per call keeps their enters and exits apart.
-        return type(self)()
-
-    def __enter__(self) -> no_grad:
-        _push_mode(self, _modes.grad_enabled)
-        _set_modes(False, _modes.anomaly_sites)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_modes(bool(_pop_mode(self)), _modes.anomaly_sites)
-
-
-class detect_anomaly(ContextDecorator):
-    """Context manager and decorator: stop at the first NaN or inf.
-
-    Inside it, the first op whose forward value, or whose backward gradient
-    contribution, is NaN or inf raises FloatingPointError naming the op and
-    the file and line where that node was created; so does ``backward(grad=)``
-    with a NaN or inf seed.  It records a creation site per live node (the
-    record goes when the node does), so it is slower: use it to debug.  Like
-    ``no_grad`` it applies to the thread that enters it.
-
-    >>> with detect_anomaly():
-    ...     Value(1e308) * 10
-    Traceback (most recent call last):
-    FloatingPointError: detect_anomaly: mul produced inf in its forward pass ...
-    """
-
-    def _recreate_cm(self) -> detect_anomaly:
-        return type(self)()  # one per call, as no_grad
-
-    def __enter__(self) -> detect_anomaly:
-        sites = _modes.anomaly_sites
-        _push_mode(self, sites)
-        if sites is None:
-            _modes.anomaly_pruned_at = 0
-            _set_modes(_modes.grad_enabled, {})
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        saved = _pop_mode(self)
-        _set_modes(_modes.grad_enabled, saved if type(saved) is dict else None)
-
-
-def _prune_sites(sites: dict[Value, str]) -> None:
-    """Drop the creation sites of nodes that nothing but `sites` holds, so that they are freed.
-
-    A node has no room for its own site, so detect_anomaly keeps them in a
-    dict; without pruning, that dict would keep every node made inside the
-    block alive.  Popping newest first frees a node before its parents, so a
-    whole dead graph goes in one pass; called when the dict has doubled since
-    the last pass, the cost per node is constant.
-    """
-    kept = []
-    getrefcount = sys.getrefcount
-    while sites:
-        node, site = sites.popitem()
-        # references: `node` here and getrefcount's argument; more means someone else holds it
-        if getrefcount(node) > 2:
-            kept.append((node, site))
-        del node
-    for node, site in reversed(kept):
-        sites[node] = site
-    _modes.anomaly_pruned_at = len(sites)
-
-
-def _creation_site() -> str:
-    """file:line of the innermost caller outside this package."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
-
-
-def _anomaly_in_backward(node: Value, parent_index: int, value: float) -> FloatingPointError:
-    sites = _modes.anomaly_sites
-    site = sites.get(node, "outside detect_anomaly()") if sites is not None else "?"
-    return FloatingPointError(
-        f"detect_anomaly: the backward of {node.op} returned {value} for its parent #{parent_index} "
-        f"(node {node!r}, created at {site})"
-    )
 
 
 def _compare_operand(x: Any) -> float | None:
