@@ -16,7 +16,6 @@ from autograd_lite.engine import (
     Value,
     cos,
     detect_anomaly,
-    dot,
     exp,
     is_anomaly_enabled,
     is_grad_enabled,
@@ -31,8 +30,9 @@ from autograd_lite.engine import (
     tanh,
 )
 from autograd_lite.engine import abs as abs  # autograd_lite.abs, kept out of __all__ (see below)
-from autograd_lite.engine import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
 from autograd_lite.functional import grad, hessian, value_and_grad
+from autograd_lite.nary import dot
+from autograd_lite.nary import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
 from autograd_lite.serialization import load, save
 
 __version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here

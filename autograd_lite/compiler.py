@@ -210,16 +210,16 @@ class _Recorder:
             setattr(cls, name, self._comparison(original, sym))
         member = cls.__dict__["data"]
         self.saved["data"] = member
-        from autograd_lite import custom
-        # the engine's ops read .data to compute; a custom primitive's call is refused by its op name instead
-        engine_globals = engine.__dict__
-        custom_globals = custom.__dict__
+        from autograd_lite import custom, nary
+        # the engine's ops (and sum and dot) read .data to compute; a custom primitive's call is refused by
+        # its op name instead
+        ours = (engine.__dict__, nary.__dict__, custom.__dict__)
         reads = self.data_reads
 
         def get(v: Value) -> float:
             frame = sys._getframe(1)
             g = frame.f_globals
-            if g is not engine_globals and g is not custom_globals:
+            if g is not ours[0] and g is not ours[1] and g is not ours[2]:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 

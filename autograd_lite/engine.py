@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import math
 import threading
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, cast, final
 
 from autograd_lite import _modes
@@ -45,7 +45,7 @@ from autograd_lite._validate import to_float as to_float  # also the package's v
 __all__ = [
     "Value", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "sin", "cos", "sum", "dot",
+    "sin", "cos",
     "NodeInfo", "node_info",
 ]
 
@@ -169,9 +169,9 @@ class Value:
     #   _b, _db   second parent and its local derivative (_b None: one parent;
     #             then _db keeps the op's number operand, if any: the exponent
     #             of x ** 3, the c of c - x ("rsub"), leaky_relu's slope)
-    #   n-ary ops (sum, dot, custom): _a is the tuple of parents and _da the
-    #             tuple of local derivatives; _b and _db hold what node_info
-    #             and the higher-order rule need (see sum, dot, custom.primitive).
+    #   n-ary ops (record: nary.sum and nary.dot, custom primitives): _a is
+    #             the tuple of parents and _da the tuple of local derivatives;
+    #             _b and _db hold what the op kept (see record).
     # Only this module reads these slots; every other module calls node_info().
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
 
@@ -764,13 +764,12 @@ def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, 
     op, operands = info.op, info.operands
     if not op:
         return ()
-    if op == "sum":
-        return (1.0,) * len(info.parents)
     if op == "mask":
         return (0.0,)
-    if op == "dot":
-        partners = _dot_partners(node)
-        return partners if create_graph else tuple(_data(p) for p in partners)
+    nary = _NARY.get(op)
+    if nary is not None:
+        partials = nary[1](node._a, node._da, node._b, node._db)
+        return partials if create_graph else tuple(_data(p) for p in partials)
     args, out = (operands, node) if create_graph else (tuple(_data(o) for o in operands), node.data)
     return tuple(p(*args, out) for p, o in zip(_RULES[op], operands) if type(o) is Value)  # type: ignore[misc]
 
@@ -790,22 +789,41 @@ def register_rule(op: str, partials: tuple[Callable[..., Any] | None, ...]) -> N
 
 
 def rule_ops() -> frozenset[str]:
-    """The names of every op with a derivative rule: the built-in ones, "sum", "dot", and registered ones."""
-    return frozenset(_RULES) | {"sum", "dot"}
+    """The names of every op with a derivative rule: the built-in ones, the n-ary ones and registered ones."""
+    return frozenset(_RULES) | frozenset(_NARY)
 
 
-def record(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...],
-           operands: tuple[Value | float, ...]) -> Value:
-    """Record a node made by an op outside this module (custom.primitive): one n-ary node.
+def record(data: float, op: str, parents: tuple[Any, ...], local_grads: tuple[Any, ...],
+           kept: Any = None, more: Any = None) -> Value:
+    """Record one node with any number of parents, made by an op outside this module.
 
-    ``parents`` and ``local_grads`` are what backward uses; ``operands`` what
-    ``node_info`` reports (every argument, numbers included).
+    ``parents`` and ``local_grads`` (tuples, aligned) are all backward needs.
+    ``kept`` and ``more`` are the op's own: node_info reports ``kept`` as the
+    operands (custom.primitive passes every argument, numbers included),
+    unless the op registered how to read them (``register_nary``: nary.py's
+    sum and dot keep less, to stay fast).
 
     >>> x = Value(2.0)
     >>> y = record(6.0, "triple", (x,), (3.0,), (x,)); y.backward(); x.grad
     3.0
     """
-    return _node(data, op, parents, local_grads, operands)
+    return _node(data, op, parents, local_grads, kept, more)
+
+
+# op -> (operands, partials): how to read an n-ary op's node (see register_nary)
+_NARY: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., tuple[Any, ...]]]] = {}
+
+
+def register_nary(op: str, operands: Callable[..., tuple[Any, ...]], partials: Callable[..., tuple[Any, ...]]) -> None:
+    """Tell node_info and local_derivatives how to read the nodes an n-ary op records.
+
+    Both are called as ``f(parents, local_grads, kept, more)`` with what the op
+    passed to ``record``: ``operands`` returns the operands in mathematical
+    order, ``partials`` each parent's local derivative written with the
+    operands (Values where they are Values), so higher orders can
+    differentiate it.
+    """
+    _NARY[op] = (operands, partials)
 
 
 class NodeInfo(NamedTuple):
@@ -853,12 +871,8 @@ def node_info(v: Value) -> NodeInfo:
     if type(a) is tuple:  # n-ary
         if _blocks(v):  # relu at x <= 0 (see relu): derivative 0, operand x
             return NodeInfo(op, a, (0.0,), a)
-        if op == "sum":
-            operands = a if v._b is None else v._b
-        elif op == "dot":
-            operands = _dot_operands(v)
-        else:  # a custom primitive: its arguments (see custom.primitive)
-            operands = v._b
+        nary = _NARY.get(op)  # sum and dot say how to read what they kept; a custom primitive kept its arguments
+        operands = v._b if nary is None else nary[0](a, v._da, v._b, v._db)
         return NodeInfo(op, a, v._da, operands)
     b = v._b
     if b is not None:
@@ -867,170 +881,6 @@ def node_info(v: Value) -> NodeInfo:
     if c is None:
         return NodeInfo(op, (a,), (v._da,), (a,))
     return NodeInfo(op, (a,), (v._da,), (c, a) if op in _NUMBER_FIRST else (a, c))
-
-
-def _dot_operands(node: Value) -> tuple[Value | float, ...]:
-    """A dot node's operands (bias, w0, x0, w1, x1, ...), from how dot() recorded them."""
-    kept = node._db
-    if type(kept) is tuple:  # the mixed path kept every operand
-        return kept
-    parents = node._a
-    k = node._b
-    if k:  # every factor a Value: the w's, then the x's (then the bias)
-        ws, xs = parents[:k], parents[k:2 * k]
-    else:  # Values times floats: each float is its Value's local derivative
-        n = len(parents) - (type(kept) is Value)
-        ws, xs = parents[:n], node._da[:n]
-    out = [kept]
-    for w, x in zip(ws, xs):
-        out.append(w)
-        out.append(x)
-    return tuple(out)
-
-
-
-# -- n-ary primitives: one node however many inputs -------------------------------
-
-def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin on purpose: autograd_lite.sum, like torch.sum
-    """The sum of many Values and numbers, as one node (not a chain of adds).
-
-    >>> xs = [Value(1.0), Value(2.0), 3.0]
-    >>> s = sum(xs); s.data, len(s.parents)
-    (6.0, 2)
-    """
-    parents = []
-    total = 0.0
-    try:
-        items = iter(values)
-    except TypeError:  # Python's message would not say which call
-        raise TypeError(f"sum() expects an iterable of Values and numbers, got {type(values).__name__}") from None
-    for v in items:
-        if type(v) is not Value:
-            break
-        parents.append(v)
-        total += v.data
-    else:  # Values only: the operands are the parents
-        return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
-    # A number among the items: keep every item, in order, in _b for node_info.
-    operands: list[Value | float] = list(parents)
-    for item in (v, *items):
-        if type(item) is Value:
-            parents.append(item)
-            operands.append(item)
-            total += item.data
-        else:
-            c = to_float(item, "sum()")
-            operands.append(c)
-            total += c
-    return _node(total, "sum", tuple(parents), (1.0,) * len(parents), tuple(operands))
-
-
-
-def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
-    """bias + sum(w * x for w, x in zip(ws, xs)), as one node: a neuron's w·x + b.
-
-    Either side may mix Values and plain numbers.  The sum runs in that order
-    (bias first), as micrograd's neuron computes it, so the bits match.
-
-    >>> w = [Value(1.0), Value(2.0)]
-    >>> n = dot(w, [3.0, 4.0], bias=0.5); n.data
-    11.5
-    >>> n.backward(); [wi.grad for wi in w]
-    [3.0, 4.0]
-    """
-    try:
-        unequal = len(ws) != len(xs)
-    except TypeError:  # Python's message would not say which call, nor which argument
-        raise TypeError(f"dot() expects two sequences ws and xs, got {type(ws).__name__} and "
-                        f"{type(xs).__name__}") from None
-    if unequal:
-        raise ValueError(f"dot: expected sequences of equal length, got {len(ws)} and {len(xs)}")
-    # Parents are recorded in runs: the w's of the pairs in which both factors are
-    # Values, then those pairs' x's (each pair's two factors are each other's local
-    # derivative), then the Values times a number (whose local derivative is that
-    # number), then the bias.  _b keeps the number of pairs: with it the
-    # higher-order rule finds each parent's partner.  _db keeps the bias (a Value
-    # or a float) on the two fast paths, and every operand, in order, on the mixed
-    # one: what node_info needs to give the operands in mathematical order.
-    if type(bias) is Value:
-        acc = bias.data
-    else:
-        bias = acc = to_float(bias, "dot() bias")
-    # Two shapes cover a network's neurons, each with a tight loop of its own: a
-    # hidden neuron's factors are all Values, a first layer's inputs plain floats.
-    # Anything else takes the general loop in _dot_mixed.
-    w_data: list[float] = []
-    x_data: list[float] = []
-    for w, x in zip(ws, xs):
-        if type(w) is not Value or type(x) is not Value:
-            break
-        wd = w.data
-        xd = x.data
-        w_data.append(wd)
-        x_data.append(xd)
-        acc += wd * xd
-    else:
-        if type(bias) is Value:
-            return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data), bias)
-        return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data), bias)
-    if w_data:
-        return _dot_mixed(ws, xs, bias)
-    for w, x in zip(ws, xs):  # Values times floats: each float is its Value's local derivative
-        if type(w) is not Value or type(x) is not float:
-            return _dot_mixed(ws, xs, bias)
-        acc += w.data * x
-    if type(bias) is Value:
-        return _node(acc, "dot", (*ws, bias), (*xs, 1.0), 0, bias)
-    return _node(acc, "dot", tuple(ws), tuple(xs), 0, bias)
-
-def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:
-    """dot when some factors are numbers (a first layer's inputs, say); the same runs of parents."""
-    acc = bias.data if isinstance(bias, Value) else bias  # dot() made a number bias a float
-    operands: list[Value | float] = [bias]  # bias, w0, x0, w1, x1, ...: the order of the sum
-    pair_w: list[Value] = []
-    pair_x: list[Value] = []
-    w_data: list[float] = []
-    x_data: list[float] = []
-    single: list[Value] = []  # a Value times a number
-    single_data: list[float] = []  # that number
-    for w, x in zip(ws, xs):
-        if type(w) is Value:
-            wd = w.data
-            if type(x) is Value:
-                xd = x.data
-                pair_w.append(w)
-                pair_x.append(x)
-                w_data.append(wd)
-                x_data.append(xd)
-            else:  # plain floats are the common constant: skip the checks
-                xd = x if type(x) is float else to_float(x, "dot()")
-                single.append(w)
-                single_data.append(xd)
-        else:
-            wd = w if type(w) is float else to_float(w, "dot()")
-            if type(x) is Value:
-                xd = x.data
-                single.append(x)
-                single_data.append(wd)
-            else:
-                xd = x if type(x) is float else to_float(x, "dot()")
-        operands.append(w if type(w) is Value else wd)
-        operands.append(x if type(x) is Value else xd)
-        acc += wd * xd
-    parents = pair_w + pair_x + single
-    locals_ = x_data + w_data + single_data
-    if type(bias) is Value:
-        parents.append(bias)
-        locals_.append(1.0)
-    return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w), tuple(operands))
-
-def _dot_partners(node: Value) -> tuple[Any, ...]:
-    """Each parent's partner in a dot node: the other Value of its pair, else its number."""
-    k = node._b
-    parents = node._a
-    partners: tuple[Any, ...] = parents[k:2 * k] + parents[:k] + node._da[2 * k:]
-    return partners
-
 
 
 def argument_slot(x: Value) -> Value:

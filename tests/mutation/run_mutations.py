@@ -56,10 +56,11 @@ MUTANTS: dict[str, list[tuple[str, ...]]] = {
         ("def _d_log(x: Any, out: Any) -> Any:\n    return _divide(1.0, x)\n",
          "def _d_log(x: Any, out: Any) -> Any:\n    return _divide(1.0, x * x)\n")],
     "dot: each factor of a pair gets its own value as derivative": [
-        ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)'),
-        ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n")],
+        ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)', "nary.py"),
+        ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n",
+         "nary.py")],
     "dot: a first-layer neuron's bias gets no gradient": [
-        ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)")],
+        ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)", "nary.py")],
     "second backward counts earlier gradients again": [
         ("                    saved.append((node, node.grad))\n                    node.grad = 0.0\n",
          "                    saved.append((node, node.grad))\n")],
