@@ -9,9 +9,11 @@ Each primitive states its derivative once, as a *rule* written with
 autograd_lite's own functions, which accept floats and Values alike: the
 forward calls it with floats (first order), and the functional API calls it
 with Values (``grad(grad(f))``, ``hessian``), so every order uses the same
-rule.  add, sub, mul, relu, sum and dot write their (trivial) derivative
-inline, for speed; a test checks each against its rule.  Float kernels live in
-``_numeric.py``.
+rule.  add, sub, mul and relu write their (trivial) derivative inline, for
+speed; a test checks each against its rule.  Next door: ``nary.py`` (sum and
+dot, one node for many inputs), ``_modes.py`` (no_grad, detect_anomaly),
+``_numeric.py`` (the float kernels) and ``functional.py`` (the chain rule kept
+in a dict, for grad and hessian).
 """
 
 from __future__ import annotations
