@@ -501,8 +501,6 @@ class Value:
         return _node(out, "leaky_relu", self, _d_leaky_relu(x, slope, out), None, slope)
 
 
-# micrograd's symbols for the ops it has; the rest keep their names (div and sub are
-# single nodes here, where micrograd builds them from * and **-1, or + and neg).
 def _plain_number_error(what: str) -> TypeError:
     return TypeError(
         f"a Value cannot become a plain number here: {what} would drop its gradient without a word. "
@@ -510,6 +508,8 @@ def _plain_number_error(what: str) -> TypeError:
         "and v.item() or v.data when you want the number itself (round(v.item(), 2))")
 
 
+# micrograd's symbols for the ops it has; the rest keep their names (div and sub are
+# single nodes here, where micrograd builds them from * and **-1, or + and neg).
 _MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**",
                   "rpow": "**", "neg": "-", "relu": "ReLU"}
 
