@@ -892,12 +892,15 @@ class CompiledFunction:
         return [p.data for p in trace.plist]
 
     def _get_trace(self, sample: list, statics: tuple) -> _Trace | None:
-        key = _key(sample, statics)
+        # A trace bakes in the numbers fn read from plain Python variables: they are part of the key, so a
+        # changed one means a new trace, as a changed int argument does.
+        key = (_key(sample, statics), _python_scalars(self.fn))
         trace = self._traces.get(key)
         if trace is not None:
             return trace
         if len(self._traces) >= _MAX_TRACES:
-            self._fallback(f"more than {_MAX_TRACES} distinct argument shapes or static (int) arguments")
+            self._fallback(f"more than {_MAX_TRACES} distinct argument shapes, static (int) arguments or values "
+                           "of the variables fn reads")
             return None
         try:
             first = _trace(self.fn, sample, statics, self.params, self._param_names, self._aux)
@@ -927,6 +930,35 @@ def _exec(source: str, name: str, namespace: dict) -> Callable:
 
 
 builtins_compile = compile  # the builtin, before this module's compile() shadows it
+
+
+_SCALAR_TYPES = (bool, int, float, complex, str, bytes, type(None))
+
+
+def _python_scalars(fn: Callable) -> tuple:
+    """The plain numbers (and strings, flags) fn reads from its closure and its module's globals.
+
+    A trace turns them into constants; comparing them at each call is how a changed ``scale = 3.0`` is
+    noticed.  Objects (a model, a list, a config) are not looked into: what fn reads from them is fixed
+    at trace time, as in JAX's ``jit``.
+    """
+    code = getattr(fn, "__code__", None)
+    if code is None:
+        return ()
+    found: list = []
+    for cell in getattr(fn, "__closure__", None) or ():
+        try:
+            value = cell.cell_contents
+        except ValueError:  # a cell not yet assigned
+            continue
+        if type(value) in _SCALAR_TYPES:
+            found.append(value)
+    module = getattr(fn, "__globals__", {})
+    for name in code.co_names:
+        value = module.get(name, _SCALAR_TYPES)  # (a builtin, or an attribute's name: not a scalar)
+        if type(value) in _SCALAR_TYPES:
+            found.append((name, value))
+    return tuple(found)
 
 
 def _key(sample: Sequence, statics: tuple) -> tuple:

@@ -388,3 +388,32 @@ def test_a_dead_relu_blocks_an_infinite_gradient_as_eager_does(backend):
     ref = al.sum([fn(x) for x in [1.0, 4.0, 0.5]])
     ref.backward()
     assert close(value, ref.data) and close(got, w.grad) and math.isfinite(got)
+
+
+SCALE = 3.0  # read by a compiled function below, as a global
+
+
+def _times_scale(w):
+    return lambda x: w * x * SCALE
+
+
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_number_fn_reads_from_a_python_variable_is_guarded(backend):
+    # A trace bakes such numbers in as constants; when one changes, the next call must trace again, not
+    # return the old value.  (Closure cells and module globals; objects are fixed at trace time, as in jit.)
+    global SCALE
+    w = Value(2.0)
+    k = 3.0
+    by_closure = al.compile(lambda x: w * x * k, [w], backend=backend)
+    by_global = al.compile(_times_scale(w), [w], backend=backend)
+    try:
+        assert by_closure.batch([1.0, 2.0], reduce="sum") == 2.0 * 3.0 * 3.0
+        assert by_global.batch([1.0, 2.0], reduce="sum") == 2.0 * 3.0 * 3.0
+        w.grad = 0.0
+        k, SCALE = 5.0, 7.0
+        assert by_closure.batch([1.0, 2.0], reduce="sum") == 2.0 * 3.0 * 5.0
+        assert w.grad == 3.0 * 5.0  # d/dw of w * (1 + 2) * k
+        assert by_global.batch([1.0, 2.0], reduce="sum") == 2.0 * 3.0 * 7.0
+        assert len(by_closure._traces) == 2 and by_closure.eager_reason is None
+    finally:
+        SCALE = 3.0
