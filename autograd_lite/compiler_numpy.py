@@ -111,9 +111,67 @@ class _Group:
         self.slice: Any = None    # dot: (start, stop) when the layer's parameters are one slice
 
 
+class _ParamMap:
+    """A sum over one op applied to many parameters (an L2 penalty's p * p): one array op and one sum.
+
+    The scalar form costs a line per parameter forward and two backward; here the
+    members are computed as one vector over the parameters they read, summed left
+    to right as the engine sums, and their gradient terms are scattered into the
+    gradient vector in one step.
+    """
+
+    def __init__(self, name: str, total: _Node, members: list) -> None:
+        self.name = name          # the vector variable
+        self.total = total        # the sum node
+        self.members = members    # its operand nodes, in the sum's order
+        self.op = members[0].op
+        self.operands: list = []  # per operand position: ("p", parameter positions) or ("c", constants)
+        self.vectors: list = []   # per operand position: the expression the generated code reads
+
+
+# ops whose numpy result equals Python's to the bit and that cannot raise: safe to run on a vector of
+# parameters (exp, tanh, ... use other implementations than the math module; division and log can raise)
+_MAP_OPS = {"add", "sub", "rsub", "mul", "neg"}
+_MIN_MAP = 16  # fewer members run faster as scalar lines than as the few numpy calls a map costs
+
+
+def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
+    """Sums (of parameters only) whose every operand is one op of _MAP_OPS over parameters and numbers."""
+    consumers: dict = {}
+    for n in prog.nodes:
+        for o in n.operands:
+            if type(o) is _Node:
+                consumers.setdefault(o, []).append(n)
+    # a member must feed the sum alone: its gradient is then the sum's, and nothing else reads its value
+    taken = {s for g in prog.guards for s in (g.left, g.right) if type(s) is _Node}
+    taken.update(s for s in [prog.root] + list(prog.aux) if type(s) is _Node)
+    maps: dict = {}
+    for n in prog.nodes:
+        if n.op != "sum" or n.batched or len(n.operands) < _MIN_MAP:
+            continue
+        members = n.operands
+        if not all(type(m) is _Node for m in members) or len(set(map(id, members))) != len(members):
+            continue
+        op = members[0].op
+        kinds = tuple(type(o) is _Node for o in members[0].operands)
+        if op not in _MAP_OPS or not any(kinds):
+            continue
+        if not all(m.op == op and len(consumers.get(m, ())) == 1 and m not in taken
+                   and tuple(type(o) is _Node for o in m.operands) == kinds
+                   and all(type(o) is not _Node or o in param_pos for o in m.operands) for m in members):
+            continue
+        pm = _ParamMap(f"_V{len(maps)}", n, list(members))
+        for j, is_param in enumerate(kinds):
+            column = [m.operands[j] for m in members]
+            pm.operands.append(("p", [param_pos[o] for o in column]) if is_param else ("c", column))
+        maps[n] = pm
+    return maps
+
+
 def build(prog: _Program) -> tuple[Callable, str]:
     """(kernel, source) for the numpy backend; a program that never varies per sample runs the python kernel."""
-    if not any(n.batched for n in prog.nodes):
+    if not any(n.batched for n in prog.nodes) and not _find_param_maps(prog, {p: i for i, p in
+                                                                             enumerate(prog.params)}):
         source = _python_source(prog)
         return _exec(source, "_kernel", _PY_NAMESPACE), source
     consts: dict = {}
@@ -233,6 +291,8 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         return name
 
     member_of, groups = _find_groups(prog, param_pos)
+    maps = _find_param_maps(prog, param_pos)
+    map_member = {m: pm for pm in maps.values() for m in pm.members}
     ind = "    "
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
     L.append(f"{ind}_Parr = _np.array(_P, dtype=float)")
@@ -336,6 +396,10 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 for j, mbr in enumerate(g.members):
                     if mbr in column_read:
                         L.append(f"{ind}{mbr.name} = {g.name}[:, {j}]")
+        elif n in map_member:
+            pass  # computed with its sum, as one vector
+        elif n in maps:
+            L += _map_forward(maps[n], const, consts, ind)
         else:
             ops = [_atom(o) for o in n.operands]
             if n.op == "sum":
@@ -363,7 +427,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         L.append(f"{ind}_total = float({_atom(root)}) * _n")
     read: set = set()
     for n in prog.nodes:
-        if n not in member_of:
+        if n not in member_of and n not in map_member:
             read.update(o for o in n.operands if type(o) is _Node)
             read.update(s[1] for _, s in n.contribs if s[0] == "dot")
     for g in prog.guards:
@@ -451,9 +515,12 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         term = f"_np.where({src.name} <= 0.0, 0.0, {gm})"
                     matrix_contribs.setdefault(src, []).append(f"({term})")
                 continue
-            if n not in started:
-                continue
+            if n not in started or n in map_member:
+                continue  # a map's members: their terms come with the map's sum
             gname = f"g_{n.name}"
+            if n in maps:
+                B += _map_backward(maps[n], gname, const)
+                continue
             for parent, spec in n.contribs:
                 if spec[0] == "one":
                     local = None
@@ -487,6 +554,48 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
             L.append(f"{ind}{ind}return _total, _g, []")
     L.append(f"{ind}return _total, _G.tolist(), []")
     return "\n".join(L) + "\n"
+
+
+def _map_forward(pm: _ParamMap, const: Callable, consts: dict, ind: str) -> list:
+    """The map's members as one vector, and their sum, left to right from 0.0 as the engine adds."""
+    lines = []
+    loaded: dict = {}  # parameter positions -> the variable holding them (p * p reads one gather)
+    for kind, data in pm.operands:
+        if kind == "p":
+            key = tuple(data)
+            if key not in loaded:
+                loaded[key] = f"{pm.name}_{len(loaded)}"
+                lines.append(f"{ind}{loaded[key]} = _Parr[{const(data)}]")
+            pm.vectors.append(loaded[key])
+        elif len(set(map(repr, data))) == 1:
+            pm.vectors.append(_atom(data[0]))
+        else:
+            name = f"_C{len(consts)}"
+            consts[name] = np.array(data, dtype=float)
+            pm.vectors.append(name)
+    lines.append(f"{ind}{pm.name} = {_NP_FORWARD[pm.op].format(*pm.vectors)}")
+    # add.accumulate adds in order (np.sum would add pairwise); 0.0 + turns an all -0.0 sum into 0.0, as the
+    # engine's 0.0 + t0 + t1 + ... does
+    lines.append(f"{ind}{pm.total.name} = float(0.0 + _np.add.accumulate({pm.name})[-1])")
+    return lines
+
+
+def _map_backward(pm: _ParamMap, g: str, const: Callable) -> list:
+    """Each member's gradient is the sum's (g); its terms toward the parameters, scattered into _G at once."""
+    terms: dict = {}  # parameter positions -> the terms toward them, in operand order (p * p: two)
+    for j, (kind, data) in enumerate(pm.operands):
+        if kind != "p":
+            continue
+        if pm.op == "mul":
+            local: str | None = pm.vectors[1 - j]
+        elif pm.op == "neg" or (pm.op in ("sub", "rsub") and j == 1):
+            local = "-1.0"
+        else:
+            local = None
+        term = g if local is None else (f"-{g}" if local == "-1.0" else f"{g} * {local}")
+        terms.setdefault(tuple(data), []).append(term)
+    return [_scatter(const, list(idx), " + ".join(ts) if len(ts) == 1 else f"({' + '.join(ts)})")
+            for idx, ts in terms.items()]
 
 
 def _scatter(const: Callable, idx: list, values: str) -> str:
