@@ -13,6 +13,8 @@ Only ``autograd_lite.compiler`` imports this module, and only for
 
 from __future__ import annotations
 
+import re
+import struct
 from collections.abc import Callable
 from typing import Any
 
@@ -51,6 +53,14 @@ def _np_softplus(x: Any) -> Any:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
 
 
+def _np_params(values: list, pack: Callable) -> Any:
+    """The parameters' values as an array: packing their bytes takes less than half np.array(list)'s time."""
+    try:
+        return np.frombuffer(pack(*values))
+    except struct.error:  # a value that is not a number: np.array raises its usual error for it
+        return np.array(values, dtype=float)
+
+
 def _np_dpow_base(x: Any, y: Any) -> Any:
     with np.errstate(all="ignore"):
         d = y * np.power(x, y - 1.0)
@@ -66,7 +76,7 @@ def _np_dpow_exponent(x: Any, out: Any) -> Any:
 _NAMESPACE = {
     **_PY_NAMESPACE,
     "_np": np, "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus, "_np_dpow_base": _np_dpow_base,
-    "_np_dpow_exponent": _np_dpow_exponent, "_inf": np.inf, "_nan": np.nan,
+    "_np_dpow_exponent": _np_dpow_exponent, "_np_params": _np_params, "_inf": np.inf, "_nan": np.nan,
 }
 
 
@@ -295,13 +305,15 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     map_member = {m: pm for pm in maps.values() for m in pm.members}
     ind = "    "
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
-    L.append(f"{ind}_Parr = _np.array(_P, dtype=float)")
+    consts["_pack"] = struct.Struct(f"{len(prog.params)}d").pack
+    L.append(f"{ind}_Parr = _np_params(_P, _pack)")
     loaded = len(L)  # scalar parameter loads go here, once we know which ones ungrouped code reads
     cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
     if cols:
         L.append(f"{ind}{', '.join(cols)}, = _cols")
     # input matrices: a list argument is an (n, d) array; its columns are the per-sample floats
     input_matrix: dict = {}
+    columns: list = []  # (line, name) per input column: the line is dropped when only the matrix is read
     k = 0
     for inp in prog.inputs:
         if inp is None:
@@ -311,6 +323,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
             input_matrix[tuple(id(x) for x in inp)] = f"_X{k}"
             for j, x in enumerate(inp):
                 L.append(f"{ind}{x.name} = _X{k}[:, {j}]")
+                columns.append((L[-1], x.name))
         else:
             L.append(f"{ind}{inp.name} = _np.asarray(_c{k}, dtype=float).reshape(_n)")
         k += 1
@@ -391,8 +404,11 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         L.append(f"{ind}{g.name} = {g.source} @ _W{g.name}.T + _B{g.name}")
                 else:
                     src = g.source.name
-                    expr = _NP_FORWARD[g.kind].format(src, repr(g.slope))
-                    L.append(f"{ind}{g.name} = {expr}")
+                    if g.kind == "relu":  # the backward reuses the mask of dead units
+                        L.append(f"{ind}_M{g.name} = {src} <= 0.0")
+                        L.append(f"{ind}{g.name} = _np.where(_M{g.name}, 0.0, {src})")
+                    else:
+                        L.append(f"{ind}{g.name} = {_NP_FORWARD[g.kind].format(src, repr(g.slope))}")
                 for j, mbr in enumerate(g.members):
                     if mbr in column_read:
                         L.append(f"{ind}{mbr.name} = {g.name}[:, {j}]")
@@ -408,6 +424,9 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 L += _chunked_sum(n.name, ops[0], [f"{ops[j]} * {ops[j + 1]}" for j in range(1, len(ops), 2)], ind)
             elif not n.batched:  # parameters only: Python floats (numpy scalars are slower), Python's errors
                 L.append(f"{ind}{n.name} = {_FORWARD[n.op].format(*ops)}")
+            elif n.op == "relu":  # the backward reuses the mask of dead samples
+                L.append(f"{ind}_M{n.name} = {ops[0]} <= 0.0")
+                L.append(f"{ind}{n.name} = _np.where(_M{n.name}, 0.0, {ops[0]})")
             else:
                 L.append(f"{ind}{n.name} = {_NP_FORWARD[n.op].format(*ops)}")
             if n.op in _CHECKED and n.batched:
@@ -438,6 +457,8 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     # -- backward --
     if type(root) is _Node and root.needs_grad:
         B = []
+        if any(g.kind == "dot" and (g.slice is not None or type(g.b[0]) is not float) for g in groups):
+            B.append("_ones = _np.ones(_n)")  # a layer's bias gradient sums over samples: _ones @ its gradient
         if root in param_pos:
             B.append(f"_G[{param_pos[root]}] += _seed * _n")  # fn returned a parameter
         else:
@@ -449,7 +470,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
 
         def add(target: _Node, term: str, child_batched: bool) -> None:
             if target in param_pos:
-                s = f"float(_np.sum({term}))" if child_batched else term
+                s = f"float(_np.add.reduce({term}))" if child_batched else term
                 if target not in scalar_grads:
                     scalar_grads.append(target)
                     B.append(f"g_{target.name} = {s}")
@@ -457,7 +478,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     B.append(f"g_{target.name} += {s}")
                 return
             if child_batched and not target.batched:
-                term = f"float(_np.sum({term}))"
+                term = f"float(_np.add.reduce({term}))"
             if target in started:
                 B.append(f"g_{target.name} = g_{target.name} + {term}")
             else:
@@ -490,11 +511,11 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         m = len(g.x_nodes)
                         B.append(f"_GL = _G[{a}:{b}].reshape({len(g.members)}, {m + 1})")
                         B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
-                        B.append(f"_GL[:, {m}] += {gm}.sum(axis=0)")
+                        B.append(f"_GL[:, {m}] += _ones @ {gm}")
                     else:
                         B.append(_scatter(const, g.w_idx, f"({gm}.T @ {g.source}).ravel()"))
                         if type(g.b[0]) is not float:
-                            B.append(_scatter(const, g.b, f"{gm}.sum(axis=0)"))
+                            B.append(_scatter(const, g.b, f"_ones @ {gm}"))
                     if any(x.needs_grad for x in g.x_nodes):
                         src_group = next((h for h in groups if h.name == g.source), None)
                         if src_group is not None:
@@ -512,7 +533,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     local = _np_locals(probe, 0)
                     term = gm if local is None else f"{gm} * {local}"
                     if g.kind == "relu":  # a dead relu passes nothing on (not 0 * g)
-                        term = f"_np.where({src.name} <= 0.0, 0.0, {gm})"
+                        term = f"_np.where(_M{g.name}, 0.0, {gm})"
                     matrix_contribs.setdefault(src, []).append(f"({term})")
                 continue
             if n not in started or n in map_member:
@@ -534,7 +555,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 if n.op == "relu":  # a dead relu passes nothing on (not 0 * g)
                     a = _atom(n.operands[0])
                     term = f"(0.0 if {a} <= 0.0 else {gname})" if not n.batched else \
-                        f"_np.where({a} <= 0.0, 0.0, {gname})"
+                        f"_np.where(_M{n.name}, 0.0, {gname})"
                 if parent in member_of:
                     # a grouped parent read one column at a time: its column gradient
                     target = parent
@@ -553,7 +574,9 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 L.append(f"{ind}{ind}_g[{param_pos[t]}] += g_{t.name}")
             L.append(f"{ind}{ind}return _total, _g, []")
     L.append(f"{ind}return _total, _G.tolist(), []")
-    return "\n".join(L) + "\n"
+    text = "\n".join(L)
+    unread = {line for line, name in columns if len(re.findall(rf"\b{name}\b", text)) == 1}
+    return "\n".join(line for line in L if line not in unread) + "\n"
 
 
 def _map_forward(pm: _ParamMap, const: Callable, consts: dict, ind: str) -> list:
@@ -565,7 +588,7 @@ def _map_forward(pm: _ParamMap, const: Callable, consts: dict, ind: str) -> list
             key = tuple(data)
             if key not in loaded:
                 loaded[key] = f"{pm.name}_{len(loaded)}"
-                lines.append(f"{ind}{loaded[key]} = _Parr[{const(data)}]")
+                lines.append(f"{ind}{loaded[key]} = _Parr[{_positions(const, data)}]")
             pm.vectors.append(loaded[key])
         elif len(set(map(repr, data))) == 1:
             pm.vectors.append(_atom(data[0]))
@@ -598,8 +621,15 @@ def _map_backward(pm: _ParamMap, g: str, const: Callable) -> list:
             for idx, ts in terms.items()]
 
 
+def _positions(const: Callable, idx: list) -> str:
+    """Parameter positions as an index: a slice when they are consecutive (a view, no gather)."""
+    if idx == list(range(idx[0], idx[0] + len(idx))):
+        return f"{idx[0]}:{idx[0] + len(idx)}"
+    return const(idx)
+
+
 def _scatter(const: Callable, idx: list, values: str) -> str:
     """Add values into _G at the parameter positions idx (np.add.at only when a parameter repeats)."""
     if len(set(idx)) == len(idx):
-        return f"_G[{const(idx)}] += {values}"
+        return f"_G[{_positions(const, idx)}] += {values}"
     return f"_np.add.at(_G, {const(idx)}, {values})"
