@@ -135,7 +135,7 @@ def test_a_batched_step_with_an_l2_penalty_matches_the_eager_mean(case):
         return 1e-4 * (al.sum(sq) if case == "vector" else al.sum(sq) + sq[0])
 
     fast = al.compile(lambda x, t: (1 + -t * model(x)).relu() + penalty(), model, backend="numpy")
-    for step in range(3):
+    for _ in range(3):
         model.zero_grad()
         value = fast.batch(X, y)
         got = [p.grad for p in params]
