@@ -13,6 +13,7 @@ Only ``autograd_lite.compiler`` imports this module, and only for
 
 from __future__ import annotations
 
+import math
 import re
 import struct
 from collections.abc import Callable
@@ -137,6 +138,7 @@ class _ParamMap:
         self.op = members[0].op
         self.operands: list = []  # per operand position: ("p", parameter positions) or ("c", constants)
         self.vectors: list = []   # per operand position: the expression the generated code reads
+        self.links: list = []     # a built-in sum's chain of adds before the total: computed by the map
 
 
 # ops whose numpy result equals Python's to the bit and that cannot raise: safe to run on a vector of
@@ -146,32 +148,70 @@ _MIN_MAP = 16  # fewer members run faster as scalar lines than as the few numpy 
 
 
 def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
-    """Sums (of parameters only) whose every operand is one op of _MAP_OPS over parameters and numbers."""
+    """Sums of many terms, each one op of _MAP_OPS over parameters and numbers (the same op and form in all).
+
+    The sum is an ``al.sum`` node, or a chain ``((t0 + 0) + t1) + t2 ...`` as
+    Python's built-in ``sum`` builds it (the chain's links become part of the map).
+    """
     consumers: dict = {}
     for n in prog.nodes:
         for o in n.operands:
             if type(o) is _Node:
                 consumers.setdefault(o, []).append(n)
-    # a member must feed the sum alone: its gradient is then the sum's, and nothing else reads its value
+    # a term (or a link of a chain) must feed the sum alone: its gradient is then the sum's, and nothing
+    # else reads its value
     taken = {s for g in prog.guards for s in (g.left, g.right) if type(s) is _Node}
     taken.update(s for s in [prog.root] + list(prog.aux) if type(s) is _Node)
+
+    def alone(m: Any) -> bool:
+        return type(m) is _Node and len(consumers.get(m, ())) == 1 and m not in taken and not m.batched
+
+    def form(m: _Node) -> tuple:
+        return (m.op,) + tuple(type(o) is _Node for o in m.operands)
+
+    def term(m: Any, first: tuple) -> bool:
+        return alone(m) and form(m) == first and all(type(o) is not _Node or o in param_pos for o in m.operands)
+
     maps: dict = {}
-    for n in prog.nodes:
-        if n.op != "sum" or n.batched or len(n.operands) < _MIN_MAP:
+    walked: set = set()  # chain links seen from a later link: each chain is walked once
+    for n in reversed(prog.nodes):
+        links: list = []
+        if n.op == "sum" and not n.batched:
+            members = list(n.operands)
+            if len(members) < _MIN_MAP or type(members[0]) is not _Node:
+                continue
+            first = form(members[0])
+            if not all(term(m, first) for m in members):  # a term read twice is not alone
+                continue
+        elif n.op == "add" and not n.batched and n not in walked:
+            # walk the chain back to its first link, t0 + 0.0 (the built-in sum's start; t0 may be an add too)
+            chain = [n]
+            while type(chain[-1].operands[1]) is _Node and type(chain[-1].operands[0]) is _Node \
+                    and chain[-1].operands[0].op == "add" and alone(chain[-1].operands[0]):
+                chain.append(chain[-1].operands[0])
+            walked.update(chain)
+            chain.reverse()
+            head = chain[0].operands
+            if type(head[1]) is not float or head[1] != 0.0 or math.copysign(1.0, head[1]) < 0.0 \
+                    or type(head[0]) is not _Node:
+                continue
+            members = [head[0]] + [c.operands[1] for c in chain[1:]]
+            first = form(members[0])
+            k = 0  # the longest run of terms from the start
+            while k < len(members) and term(members[k], first):
+                k += 1
+            if k < _MIN_MAP:
+                continue
+            members = members[:k]
+            n = chain[k - 1]
+            links = chain[:k - 1]
+        else:
             continue
-        members = n.operands
-        if not all(type(m) is _Node for m in members) or len(set(map(id, members))) != len(members):
+        if first[0] not in _MAP_OPS or not any(first[1:]):
             continue
-        op = members[0].op
-        kinds = tuple(type(o) is _Node for o in members[0].operands)
-        if op not in _MAP_OPS or not any(kinds):
-            continue
-        if not all(m.op == op and len(consumers.get(m, ())) == 1 and m not in taken
-                   and tuple(type(o) is _Node for o in m.operands) == kinds
-                   and all(type(o) is not _Node or o in param_pos for o in m.operands) for m in members):
-            continue
-        pm = _ParamMap(f"_V{len(maps)}", n, list(members))
-        for j, is_param in enumerate(kinds):
+        pm = _ParamMap(f"_V{len(maps)}", n, members)
+        pm.links = links
+        for j, is_param in enumerate(first[1:]):
             column = [m.operands[j] for m in members]
             pm.operands.append(("p", [param_pos[o] for o in column]) if is_param else ("c", column))
         maps[n] = pm
@@ -302,7 +342,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
 
     member_of, groups = _find_groups(prog, param_pos)
     maps = _find_param_maps(prog, param_pos)
-    map_member = {m: pm for pm in maps.values() for m in pm.members}
+    map_member = {m: pm for pm in maps.values() for m in pm.members + pm.links}
     ind = "    "
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
     consts["_pack"] = struct.Struct(f"{len(prog.params)}d").pack

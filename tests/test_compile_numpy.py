@@ -1,8 +1,9 @@
 """The numpy backend's vector form of a sum over many parameters (an L2 penalty's p * p), against eager mode.
 
-compile(backend="numpy") runs ``al.sum(op(p, ...) for p in params)`` as one
-array op and one left-to-right sum when every term is the same exact op
-(add, sub, mul, neg) of parameters and numbers and feeds only that sum.  Eager
+compile(backend="numpy") runs ``al.sum(op(p, ...) for p in params)`` (or
+Python's built-in ``sum``) as one array op and one left-to-right sum when every
+term is the same exact op (add, sub, mul, neg) of parameters and numbers and
+feeds only that sum.  Eager
 mode is the oracle: same order of operations, so values and gradients are
 equal to the bit; and where the form must not apply, the program runs as
 before and still equals eager.
@@ -57,14 +58,18 @@ def run(fn, data, backend="numpy"):
 finite = st.floats(-1e3, 1e3, allow_nan=False, allow_infinity=False)
 
 
+SUMS = {"al.sum": al.sum, "built-in sum": sum}  # one n-ary node; a chain of adds, ((0 + t0) + t1) + ...
+
+
 @settings(max_examples=200)
-@given(st.sampled_from(sorted(TERMS)), st.integers(16, 80), st.data())
-def test_a_sum_over_many_parameters_is_one_vector_op_and_equals_eager_to_the_bit(term, n, data):
+@given(st.sampled_from(sorted(TERMS)), st.sampled_from(sorted(SUMS)), st.integers(16, 80), st.data())
+def test_a_sum_over_many_parameters_is_one_vector_op_and_equals_eager_to_the_bit(term, summer, n, data):
     values = data.draw(st.lists(finite, min_size=n, max_size=n), label="parameters")
     cs = data.draw(st.lists(finite, min_size=n, max_size=n), label="numbers")
     make = TERMS[term]
+    total = SUMS[summer]
     fast, (value, grads), (again, twice), (ref, ref_grads) = run(
-        lambda ps: 1e-4 * al.sum(make(ps, cs, i) for i in range(len(ps))), values)
+        lambda ps: 1e-4 * total(make(ps, cs, i) for i in range(len(ps))), values)
     assert VECTOR in fast.source
     # the engine's order of operations: the same bits
     assert value == ref and grads == ref_grads, (value, ref)
@@ -98,6 +103,31 @@ def test_a_parameter_in_many_terms_gets_all_of_them():
     assert all(close(a, 2 * b) for a, b in zip(twice, ref_grads))
 
 
+def running_sum_read_midway(ps):
+    """A built-in sum's chain whose 21st link is read again: the chain up to it is a vector, the rest not."""
+    acc = 0
+    mid = None
+    for i, p in enumerate(ps):
+        acc = acc + p * p
+        if i == 20:
+            mid = acc
+    return acc + mid
+
+
+def test_a_chain_of_adds_becomes_a_vector_up_to_where_it_stops_being_one():
+    rng = random.Random(3)
+    data = [rng.uniform(-2, 2) for _ in range(30)]
+    cases = {
+        "read midway": running_sum_read_midway,
+        "then other terms": lambda ps: sum([p * p for p in ps] + [ps[0].tanh(), ps[1] * 3.0]),
+    }
+    for case, fn in cases.items():
+        fast, (value, grads), _, (ref, ref_grads) = run(fn, data)
+        assert VECTOR in fast.source, case
+        assert fast.source.count(" + ") >= 1  # what follows the vector stays term by term
+        assert value == ref and grads == ref_grads, case
+
+
 # where the vector form must not apply: the program runs term by term and still equals eager
 NOT_VECTOR = {
     "a term read twice": lambda ps: (lambda sq: al.sum(sq) + sq[0])([p * p for p in ps]),
@@ -108,6 +138,9 @@ NOT_VECTOR = {
     "mixed ops": lambda ps: al.sum(p * p if i % 2 else -p for i, p in enumerate(ps)),
     "terms of terms": lambda ps: al.sum((p - 1.0) * (p - 1.0) for p in ps),
     "a number in the sum": lambda ps: al.sum([p * p for p in ps] + [Value(1.0) * 2.0]),
+    "a chain not started from 0": lambda ps: sum((p * p for p in ps), start=1.0),
+    "a chain of too few terms": lambda ps: sum(p * p for p in ps[:15]) * sum(p * p for p in ps[15:]),
+    "a chain with another op first": lambda ps: sum([ps[0].tanh()] + [p * p for p in ps]),
 }
 
 
