@@ -497,10 +497,12 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     # -- backward --
     if type(root) is _Node and root.needs_grad:
         B = []
+        written: set = set()  # positions of _G that backward lines before this one add to
         if any(g.kind == "dot" and (g.slice is not None or type(g.b[0]) is not float) for g in groups):
             B.append("_ones = _np.ones(_n)")  # a layer's bias gradient sums over samples: _ones @ its gradient
         if root in param_pos:
             B.append(f"_G[{param_pos[root]}] += _seed * _n")  # fn returned a parameter
+            written.add(param_pos[root])
         else:
             B.append(f"g_{root.name} = _np.full(_n, _seed)" if root.batched else f"g_{root.name} = _seed * _n")
         started = {root}
@@ -550,12 +552,20 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         a, b = g.slice
                         m = len(g.x_nodes)
                         B.append(f"_GL = _G[{a}:{b}].reshape({len(g.members)}, {m + 1})")
-                        B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
-                        B.append(f"_GL[:, {m}] += _ones @ {gm}")
+                        if written.isdisjoint(range(a, b)):
+                            # the layer's first gradient terms: the products write into _G, no temporaries
+                            B.append(f"_np.matmul({gm}.T, {g.source}, out=_GL[:, :{m}])")
+                            B.append(f"_np.matmul(_ones, {gm}, out=_GL[:, {m}])")
+                        else:
+                            B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
+                            B.append(f"_GL[:, {m}] += _ones @ {gm}")
+                        written.update(range(a, b))
                     else:
                         B.append(_scatter(const, g.w_idx, f"({gm}.T @ {g.source}).ravel()"))
+                        written.update(g.w_idx)
                         if type(g.b[0]) is not float:
                             B.append(_scatter(const, g.b, f"_ones @ {gm}"))
+                            written.update(g.b)
                     if any(x.needs_grad for x in g.x_nodes):
                         src_group = next((h for h in groups if h.name == g.source), None)
                         if src_group is not None:
@@ -581,6 +591,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
             gname = f"g_{n.name}"
             if n in maps:
                 B += _map_backward(maps[n], gname, const)
+                written.update(i for kind, data in maps[n].operands if kind == "p" for i in data)
                 continue
             for parent, spec in n.contribs:
                 if spec[0] == "one":
