@@ -9,6 +9,7 @@ equal to the bit; and where the form must not apply, the program runs as
 before and still equals eager.
 """
 
+import math
 import random
 
 import pytest
@@ -193,3 +194,18 @@ def test_no_grad_gives_the_value_of_the_vector_form_and_no_gradients():
         value = fast()
     assert value == al.sum(p * p for p in ps).data
     assert all(p.grad == 0.0 for p in ps)
+
+
+def test_numpy_maximum_is_the_engines_relu_to_the_bit():
+    # the backend's relu is np.maximum(x, 0.0): it must give 0.0 (not -0.0) for -0.0 and keep NaN, on short
+    # arrays and long ones (numpy's vector loops), as `0.0 if x <= 0.0 else x` does
+    import numpy as np
+
+    special = [-0.0, 0.0, math.nan, -math.inf, math.inf, -1.5, 2.5, 5e-324, -5e-324]
+    for size in (1, 3, 8, 17, 64, 1000):
+        x = np.array((special * (size // len(special) + 1))[:size])
+        got = np.maximum(x, 0.0)
+        want = [0.0 if v <= 0.0 else v for v in x.tolist()]
+        assert [(g.hex(), math.copysign(1.0, g)) for g in got.tolist()] == \
+            [(w.hex(), math.copysign(1.0, w)) for w in want]
+    assert al.Value(-0.0).relu().data.hex() == "0x0.0p+0"  # the engine's rule
