@@ -4,8 +4,10 @@ Every node that depends on a traced argument becomes an array of shape (n,);
 nodes that depend only on parameters stay scalars.  Dot nodes that read the
 same inputs and whose weights and bias are parameters (a layer) are lifted to
 one matrix product ``Z = X @ W.T + b``, and a unary op applied to every column
-of such a matrix (the layer's activation) runs on the whole matrix.  Where
-lifting does not apply the program stays elementwise, node by node.
+of such a matrix (the layer's activation) runs on the whole matrix.  A sum of
+many terms that are one exact op of parameters (an L2 penalty's ``p * p``)
+runs as one vector op and a left-to-right sum, its gradient scattered at once.
+Where lifting does not apply the program stays elementwise, node by node.
 
 Only ``autograd_lite.compiler`` imports this module, and only for
 ``backend="numpy"``: ``import autograd_lite`` never imports numpy.

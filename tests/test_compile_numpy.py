@@ -181,6 +181,7 @@ def test_a_batched_step_with_an_l2_penalty_matches_the_eager_mean(case):
         for p in params:  # an update between calls: the vector reads the new values
             p.data -= 0.5 * p.grad
     assert (VECTOR in fast.source) == (case == "vector")
+    assert "out=_GL" in fast.source  # each layer's first terms written in place
     assert fast.eager_reason is None and len(fast._traces) == 1
 
 
@@ -209,3 +210,23 @@ def test_numpy_maximum_is_the_engines_relu_to_the_bit():
         assert [(g.hex(), math.copysign(1.0, g)) for g in got.tolist()] == \
             [(w.hex(), math.copysign(1.0, w)) for w in want]
     assert al.Value(-0.0).relu().data.hex() == "0x0.0p+0"  # the engine's rule
+
+
+def test_a_layer_applied_twice_adds_both_uses_into_its_gradients():
+    # backward meets the second use first: the first use's terms must add to those, not overwrite them
+    layer = al.nn.Layer(4, 4, seed=2)
+    params = layer.parameters()
+
+    def fn(x):
+        return al.sum(layer(layer(x))) + 1e-3 * al.sum(p * p for p in params)
+
+    rows = [[0.3 * i, -0.2 * i + 1.0, 0.5, 0.1 - 0.05 * i] for i in range(12)]
+    fast = al.compile(fn, layer, backend="numpy")
+    value = fast.batch(rows, reduce="sum")
+    got = [p.grad for p in params]
+    assert "out=" not in fast.source and "_GL[:, :4] += " in fast.source and VECTOR in fast.source
+    layer.zero_grad()
+    ref = al.sum([fn(x) for x in rows])
+    ref.backward()
+    assert close(value, ref.data)
+    assert all(close(a, p.grad) for a, p in zip(got, params)), (got, [p.grad for p in params])
