@@ -16,8 +16,8 @@ from autograd_lite.engine import (
     Value,
     cos,
     detect_anomaly,
-    dot,
     exp,
+    is_anomaly_enabled,
     is_grad_enabled,
     leaky_relu,
     log,
@@ -30,8 +30,9 @@ from autograd_lite.engine import (
     tanh,
 )
 from autograd_lite.engine import abs as abs  # autograd_lite.abs, kept out of __all__ (see below)
-from autograd_lite.engine import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
 from autograd_lite.functional import grad, hessian, value_and_grad
+from autograd_lite.nary import dot
+from autograd_lite.nary import sum as sum  # autograd_lite.sum, kept out of __all__ (see below)
 from autograd_lite.serialization import load, save
 
 __version__ = "0.1.0"  # the one place the version is written: pyproject.toml reads it from here
@@ -39,6 +40,7 @@ __version__ = "0.1.0"  # the one place the version is written: pyproject.toml re
 # `sum` and `abs` stay out of __all__ so `from autograd_lite import *` does not shadow the builtins.
 __all__ = [
     "Value", "grad", "value_and_grad", "hessian", "no_grad", "detect_anomaly", "is_grad_enabled",
+    "is_anomaly_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "dot",
     "nn", "losses", "optim", "save", "load",
     "gradcheck", "gradgradcheck", "GradcheckError", "primitive", "compile",

@@ -53,7 +53,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import Any, NamedTuple
 
 from autograd_lite import engine
-from autograd_lite.engine import Value, is_grad_enabled, node_info, reverse_topological
+from autograd_lite.engine import Value, is_anomaly_enabled, is_grad_enabled, node_info, reverse_topological
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
 
@@ -210,16 +210,16 @@ class _Recorder:
             setattr(cls, name, self._comparison(original, sym))
         member = cls.__dict__["data"]
         self.saved["data"] = member
-        from autograd_lite import custom
-        # the engine's ops read .data to compute; a custom primitive's call is refused by its op name instead
-        engine_globals = engine.__dict__
-        custom_globals = custom.__dict__
+        from autograd_lite import custom, nary
+        # the engine's ops (and sum and dot) read .data to compute; a custom primitive's call is refused by
+        # its op name instead
+        ours = (engine.__dict__, nary.__dict__, custom.__dict__)
         reads = self.data_reads
 
         def get(v: Value) -> float:
             frame = sys._getframe(1)
             g = frame.f_globals
-            if g is not engine_globals and g is not custom_globals:
+            if g is not ours[0] and g is not ours[1] and g is not ours[2]:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 
@@ -822,7 +822,7 @@ class CompiledFunction:
             self._check_dropout()
         grad = is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
-        anomaly = _anomaly_mode()
+        anomaly = is_anomaly_enabled()
         if anomaly or self._eager_reason is not None or (not grad and not self._traces):
             return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
         # group the samples by their static arguments (ints): one trace each
@@ -916,23 +916,6 @@ class CompiledFunction:
         self._traces[key] = trace
         self._last = trace
         return trace
-
-
-_PROBE = Value(1.0)
-
-
-def _anomaly_mode() -> bool:
-    """True inside detect_anomaly() (in this thread): the engine then refuses to make an inf node.
-
-    The engine has no accessor for the mode; this asks through public behaviour only.
-    """
-    if not is_grad_enabled():
-        return False  # no nodes are recorded, so anomaly mode checks nothing either
-    try:
-        _PROBE * math.inf
-    except FloatingPointError:
-        return True
-    return False
 
 
 def _exec(source: str, name: str, namespace: dict) -> Callable:

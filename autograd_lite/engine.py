@@ -17,14 +17,17 @@ inline, for speed; a test checks each against its rule.  Float kernels live in
 from __future__ import annotations
 
 import math
-import os
-import sys
 import threading
-from collections.abc import Callable, Iterable, Sequence
-from contextlib import ContextDecorator
-from types import FrameType
+from collections.abc import Callable, Iterable
 from typing import Any, NamedTuple, cast, final
 
+from autograd_lite import _modes
+from autograd_lite._modes import creation_site as _creation_site
+from autograd_lite._modes import detect_anomaly as detect_anomaly
+from autograd_lite._modes import is_anomaly_enabled as is_anomaly_enabled
+from autograd_lite._modes import is_grad_enabled as is_grad_enabled
+from autograd_lite._modes import no_grad as no_grad
+from autograd_lite._modes import watch_node as _watch_node
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
 from autograd_lite._numeric import checked_log as _log
@@ -40,9 +43,9 @@ from autograd_lite._validate import number_operand as _constant
 from autograd_lite._validate import to_float as to_float  # also the package's validator (nn, custom)
 
 __all__ = [
-    "Value", "no_grad", "detect_anomaly", "is_grad_enabled",
+    "Value", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
     "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "sin", "cos", "sum", "dot",
+    "sin", "cos",
     "NodeInfo", "node_info",
 ]
 
@@ -51,8 +54,17 @@ _isfinite = math.isfinite
 _tanh = math.tanh
 
 # `_fast` is the one flag the hot path (_node) reads: True while no thread has grad
-# mode off or anomaly mode on (see the modes, at the end).
+# mode off or anomaly mode on.  _modes keeps it (a module global: a thread-local
+# read would cost every op).
 _fast = True
+
+
+def _set_fast(all_default: bool) -> None:
+    global _fast
+    _fast = all_default
+
+
+_modes.on_change(_set_fast)
 
 # op -> its derivative rule: one partial per operand (None for a number operand that
 # is never a Value), each called as partial(*operands, out) and aligned with the
@@ -76,40 +88,32 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) 
         out._b = b
         out._db = db
         return out
-    modes = _modes  # this thread's: another thread's no_grad or anomaly mode is what made _fast False
-    if not modes.grad_enabled:  # a leaf: record nothing
+    # Some thread has a mode on; this thread's own modes decide.
+    if not is_grad_enabled():  # no_grad: a leaf, recording nothing
         out.op = ""
         out._a = out._da = out._b = out._db = None
         return out
     out.op = op
     out._a, out._da, out._b, out._db = a, da, b, db
-    sites = modes.anomaly_sites
-    if sites is None:
-        return out
-    site = _creation_site()
-    sites[out] = site
-    if len(sites) >= 2 * modes.anomaly_pruned_at + 1024:
-        _prune_sites(sites)
-    if not _isfinite(data):
-        raise FloatingPointError(f"detect_anomaly: {op} produced {data} in its forward pass "
-                                 f"(inputs {[p.data for p in out.parents]}, at {site})")
+    _watch_node(out)  # detect_anomaly: where it was made, and an error for a NaN or inf
     return out
 
 
-def reverse_topological(root: Value) -> list[Value]:
+def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Value]:
     """Every node root depends on, each before its parents (root first): the order backward walks.
 
     An iterative depth-first search that emits a node once all its parents are
     emitted (post-order), then reverses.  Deterministic: it follows operand
     order.  (Measured 2x faster than Kahn's child counting, which needs a dict
-    of counts; the set here is the only bookkeeping.)
+    of counts; the set here is the only bookkeeping.)  The walk neither enters
+    nor lists the nodes in ``stop_at``.
 
     >>> x = Value(1.0); y = x * 2
     >>> [n.op for n in reverse_topological(y + x)]
     ['add', 'mul', '']
     """
     order = []
-    seen = set()
+    seen = set(stop_at)
     stack: list[Any] = [root]
     while stack:
         node = stack.pop()
@@ -165,9 +169,9 @@ class Value:
     #   _b, _db   second parent and its local derivative (_b None: one parent;
     #             then _db keeps the op's number operand, if any: the exponent
     #             of x ** 3, the c of c - x ("rsub"), leaky_relu's slope)
-    #   n-ary ops (sum, dot, custom): _a is the tuple of parents and _da the
-    #             tuple of local derivatives; _b and _db hold what node_info
-    #             and the higher-order rule need (see sum, dot, custom.primitive).
+    #   n-ary ops (record: nary.sum and nary.dot, custom primitives): _a is
+    #             the tuple of parents and _da the tuple of local derivatives;
+    #             _b and _db hold what the op kept (see record).
     # Only this module reads these slots; every other module calls node_info().
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
 
@@ -223,14 +227,16 @@ class Value:
         12.0
         """
         seed = grad if type(grad) is float else to_float(grad, "backward(grad=...)")
-        order = reverse_topological(self)
-        if _modes.anomaly_sites is not None:
+        if not _fast and is_anomaly_enabled():  # checked at each step, so slower
             if not _isfinite(seed):
                 raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} "
                                          f"(at {_creation_site()})")
-            for node, g in _vjp(order, seed, _stored_locals).items():
-                node.grad += g  # one node at a time: an interrupt leaves each old or complete
+            from autograd_lite.functional import gradients  # here: functional imports this module
+
+            for node, g in gradients(self, seed).items():
+                node.grad += cast(float, g)  # one node at a time: an interrupt leaves each old or complete
             return
+        order = reverse_topological(self)
         # Gradients accumulate across calls, but this call must propagate only its
         # own contribution: set earlier grads aside and add them back at the end.
         # An exception (Ctrl-C, say) may arrive anywhere; `phase` says how to
@@ -322,7 +328,8 @@ class Value:
         if _blocks(self):  # a dead relu passes nothing on, as in backward()
             return
         g = self.grad
-        for p, d in zip(self.parents, _stored_locals(self)):
+        info = node_info(self)
+        for p, d in zip(info.parents, info.local_grads):
             p.grad += g * d
 
     # -- copy, deepcopy and pickle at any depth -----------------------------------
@@ -757,13 +764,12 @@ def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, 
     op, operands = info.op, info.operands
     if not op:
         return ()
-    if op == "sum":
-        return (1.0,) * len(info.parents)
     if op == "mask":
         return (0.0,)
-    if op == "dot":
-        partners = _dot_partners(node)
-        return partners if create_graph else tuple(_data(p) for p in partners)
+    nary = _NARY.get(op)
+    if nary is not None:
+        partials = nary[1](node._a, node._da, node._b, node._db)
+        return partials if create_graph else tuple(_data(p) for p in partials)
     args, out = (operands, node) if create_graph else (tuple(_data(o) for o in operands), node.data)
     return tuple(p(*args, out) for p, o in zip(_RULES[op], operands) if type(o) is Value)  # type: ignore[misc]
 
@@ -783,22 +789,41 @@ def register_rule(op: str, partials: tuple[Callable[..., Any] | None, ...]) -> N
 
 
 def rule_ops() -> frozenset[str]:
-    """The names of every op with a derivative rule: the built-in ones, "sum", "dot", and registered ones."""
-    return frozenset(_RULES) | {"sum", "dot"}
+    """The names of every op with a derivative rule: the built-in ones, the n-ary ones and registered ones."""
+    return frozenset(_RULES) | frozenset(_NARY)
 
 
-def record(data: float, op: str, parents: tuple[Value, ...], local_grads: tuple[float, ...],
-           operands: tuple[Value | float, ...]) -> Value:
-    """Record a node made by an op outside this module (custom.primitive): one n-ary node.
+def record(data: float, op: str, parents: tuple[Any, ...], local_grads: tuple[Any, ...],
+           kept: Any = None, more: Any = None) -> Value:
+    """Record one node with any number of parents, made by an op outside this module.
 
-    ``parents`` and ``local_grads`` are what backward uses; ``operands`` what
-    ``node_info`` reports (every argument, numbers included).
+    ``parents`` and ``local_grads`` (tuples, aligned) are all backward needs.
+    ``kept`` and ``more`` are the op's own: node_info reports ``kept`` as the
+    operands (custom.primitive passes every argument, numbers included),
+    unless the op registered how to read them (``register_nary``: nary.py's
+    sum and dot keep less, to stay fast).
 
     >>> x = Value(2.0)
     >>> y = record(6.0, "triple", (x,), (3.0,), (x,)); y.backward(); x.grad
     3.0
     """
-    return _node(data, op, parents, local_grads, operands)
+    return _node(data, op, parents, local_grads, kept, more)
+
+
+# op -> (operands, partials): how to read an n-ary op's node (see register_nary)
+_NARY: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., tuple[Any, ...]]]] = {}
+
+
+def register_nary(op: str, operands: Callable[..., tuple[Any, ...]], partials: Callable[..., tuple[Any, ...]]) -> None:
+    """Tell node_info and local_derivatives how to read the nodes an n-ary op records.
+
+    Both are called as ``f(parents, local_grads, kept, more)`` with what the op
+    passed to ``record``: ``operands`` returns the operands in mathematical
+    order, ``partials`` each parent's local derivative written with the
+    operands (Values where they are Values), so higher orders can
+    differentiate it.
+    """
+    _NARY[op] = (operands, partials)
 
 
 class NodeInfo(NamedTuple):
@@ -846,12 +871,8 @@ def node_info(v: Value) -> NodeInfo:
     if type(a) is tuple:  # n-ary
         if _blocks(v):  # relu at x <= 0 (see relu): derivative 0, operand x
             return NodeInfo(op, a, (0.0,), a)
-        if op == "sum":
-            operands = a if v._b is None else v._b
-        elif op == "dot":
-            operands = _dot_operands(v)
-        else:  # a custom primitive: its arguments (see custom.primitive)
-            operands = v._b
+        nary = _NARY.get(op)  # sum and dot say how to read what they kept; a custom primitive kept its arguments
+        operands = v._b if nary is None else nary[0](a, v._da, v._b, v._db)
         return NodeInfo(op, a, v._da, operands)
     b = v._b
     if b is not None:
@@ -860,170 +881,6 @@ def node_info(v: Value) -> NodeInfo:
     if c is None:
         return NodeInfo(op, (a,), (v._da,), (a,))
     return NodeInfo(op, (a,), (v._da,), (c, a) if op in _NUMBER_FIRST else (a, c))
-
-
-def _dot_operands(node: Value) -> tuple[Value | float, ...]:
-    """A dot node's operands (bias, w0, x0, w1, x1, ...), from how dot() recorded them."""
-    kept = node._db
-    if type(kept) is tuple:  # the mixed path kept every operand
-        return kept
-    parents = node._a
-    k = node._b
-    if k:  # every factor a Value: the w's, then the x's (then the bias)
-        ws, xs = parents[:k], parents[k:2 * k]
-    else:  # Values times floats: each float is its Value's local derivative
-        n = len(parents) - (type(kept) is Value)
-        ws, xs = parents[:n], node._da[:n]
-    out = [kept]
-    for w, x in zip(ws, xs):
-        out.append(w)
-        out.append(x)
-    return tuple(out)
-
-
-
-# -- n-ary primitives: one node however many inputs -------------------------------
-
-def sum(values: Iterable[Value | float]) -> Value:  # shadows the builtin on purpose: autograd_lite.sum, like torch.sum
-    """The sum of many Values and numbers, as one node (not a chain of adds).
-
-    >>> xs = [Value(1.0), Value(2.0), 3.0]
-    >>> s = sum(xs); s.data, len(s.parents)
-    (6.0, 2)
-    """
-    parents = []
-    total = 0.0
-    try:
-        items = iter(values)
-    except TypeError:  # Python's message would not say which call
-        raise TypeError(f"sum() expects an iterable of Values and numbers, got {type(values).__name__}") from None
-    for v in items:
-        if type(v) is not Value:
-            break
-        parents.append(v)
-        total += v.data
-    else:  # Values only: the operands are the parents
-        return _node(total, "sum", tuple(parents), (1.0,) * len(parents))
-    # A number among the items: keep every item, in order, in _b for node_info.
-    operands: list[Value | float] = list(parents)
-    for item in (v, *items):
-        if type(item) is Value:
-            parents.append(item)
-            operands.append(item)
-            total += item.data
-        else:
-            c = to_float(item, "sum()")
-            operands.append(c)
-            total += c
-    return _node(total, "sum", tuple(parents), (1.0,) * len(parents), tuple(operands))
-
-
-
-def dot(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float = 0.0) -> Value:
-    """bias + sum(w * x for w, x in zip(ws, xs)), as one node: a neuron's w·x + b.
-
-    Either side may mix Values and plain numbers.  The sum runs in that order
-    (bias first), as micrograd's neuron computes it, so the bits match.
-
-    >>> w = [Value(1.0), Value(2.0)]
-    >>> n = dot(w, [3.0, 4.0], bias=0.5); n.data
-    11.5
-    >>> n.backward(); [wi.grad for wi in w]
-    [3.0, 4.0]
-    """
-    try:
-        unequal = len(ws) != len(xs)
-    except TypeError:  # Python's message would not say which call, nor which argument
-        raise TypeError(f"dot() expects two sequences ws and xs, got {type(ws).__name__} and "
-                        f"{type(xs).__name__}") from None
-    if unequal:
-        raise ValueError(f"dot: expected sequences of equal length, got {len(ws)} and {len(xs)}")
-    # Parents are recorded in runs: the w's of the pairs in which both factors are
-    # Values, then those pairs' x's (each pair's two factors are each other's local
-    # derivative), then the Values times a number (whose local derivative is that
-    # number), then the bias.  _b keeps the number of pairs: with it the
-    # higher-order rule finds each parent's partner.  _db keeps the bias (a Value
-    # or a float) on the two fast paths, and every operand, in order, on the mixed
-    # one: what node_info needs to give the operands in mathematical order.
-    if type(bias) is Value:
-        acc = bias.data
-    else:
-        bias = acc = to_float(bias, "dot() bias")
-    # Two shapes cover a network's neurons, each with a tight loop of its own: a
-    # hidden neuron's factors are all Values, a first layer's inputs plain floats.
-    # Anything else takes the general loop in _dot_mixed.
-    w_data: list[float] = []
-    x_data: list[float] = []
-    for w, x in zip(ws, xs):
-        if type(w) is not Value or type(x) is not Value:
-            break
-        wd = w.data
-        xd = x.data
-        w_data.append(wd)
-        x_data.append(xd)
-        acc += wd * xd
-    else:
-        if type(bias) is Value:
-            return _node(acc, "dot", (*ws, *xs, bias), (*x_data, *w_data, 1.0), len(w_data), bias)
-        return _node(acc, "dot", (*ws, *xs), (*x_data, *w_data), len(w_data), bias)
-    if w_data:
-        return _dot_mixed(ws, xs, bias)
-    for w, x in zip(ws, xs):  # Values times floats: each float is its Value's local derivative
-        if type(w) is not Value or type(x) is not float:
-            return _dot_mixed(ws, xs, bias)
-        acc += w.data * x
-    if type(bias) is Value:
-        return _node(acc, "dot", (*ws, bias), (*xs, 1.0), 0, bias)
-    return _node(acc, "dot", tuple(ws), tuple(xs), 0, bias)
-
-def _dot_mixed(ws: Sequence[Value | float], xs: Sequence[Value | float], bias: Value | float) -> Value:
-    """dot when some factors are numbers (a first layer's inputs, say); the same runs of parents."""
-    acc = bias.data if isinstance(bias, Value) else bias  # dot() made a number bias a float
-    operands: list[Value | float] = [bias]  # bias, w0, x0, w1, x1, ...: the order of the sum
-    pair_w: list[Value] = []
-    pair_x: list[Value] = []
-    w_data: list[float] = []
-    x_data: list[float] = []
-    single: list[Value] = []  # a Value times a number
-    single_data: list[float] = []  # that number
-    for w, x in zip(ws, xs):
-        if type(w) is Value:
-            wd = w.data
-            if type(x) is Value:
-                xd = x.data
-                pair_w.append(w)
-                pair_x.append(x)
-                w_data.append(wd)
-                x_data.append(xd)
-            else:  # plain floats are the common constant: skip the checks
-                xd = x if type(x) is float else to_float(x, "dot()")
-                single.append(w)
-                single_data.append(xd)
-        else:
-            wd = w if type(w) is float else to_float(w, "dot()")
-            if type(x) is Value:
-                xd = x.data
-                single.append(x)
-                single_data.append(wd)
-            else:
-                xd = x if type(x) is float else to_float(x, "dot()")
-        operands.append(w if type(w) is Value else wd)
-        operands.append(x if type(x) is Value else xd)
-        acc += wd * xd
-    parents = pair_w + pair_x + single
-    locals_ = x_data + w_data + single_data
-    if type(bias) is Value:
-        parents.append(bias)
-        locals_.append(1.0)
-    return _node(acc, "dot", tuple(parents), tuple(locals_), len(pair_w), tuple(operands))
-
-def _dot_partners(node: Value) -> tuple[Any, ...]:
-    """Each parent's partner in a dot node: the other Value of its pair, else its number."""
-    k = node._b
-    parents = node._a
-    partners: tuple[Any, ...] = parents[k:2 * k] + parents[:k] + node._da[2 * k:]
-    return partners
-
 
 
 def argument_slot(x: Value) -> Value:
@@ -1035,74 +892,9 @@ def argument_slot(x: Value) -> Value:
     return _node(x.data, "id", x, 1.0)
 
 
-# -- the chain rule without .grad: for the functional API and the animation ------------
-
 def _blocks(node: Value) -> bool:
     """True for a kink whose zero derivative stops every gradient (relu at x <= 0; see relu)."""
     return type(node._a) is tuple and not node._da and bool(node._a)
-
-
-def _stored_locals(node: Value) -> tuple[float, ...]:
-    """The float local derivatives recorded by the forward pass, aligned with parents."""
-    da = node._da
-    if type(da) is tuple:
-        return da if da or not node._a else (0.0,) * len(node._a)
-    return (da,) if node._b is None or type(node._a) is tuple else (da, node._db)
-
-
-def _value_locals(node: Value) -> tuple[Any, ...]:
-    """The local derivatives as Values (each op's rule), so that the gradient is itself differentiable."""
-    return local_derivatives(node, create_graph=True)
-
-
-def _vjp(order: list[Value], seed: Any, locals_of: Callable[[Value], tuple[Any, ...]]) -> dict[Value, Any]:
-    """Gradients of order[0] toward every node of ``order``, in a dict (no .grad is touched).
-
-    With float locals and a float seed this is plain backpropagation; with
-    ``_value_locals`` every step is a Value op, so the result can be
-    differentiated again.  Under detect_anomaly, a non-finite contribution
-    from a finite gradient raises, naming the op.
-    """
-    grads = {order[0]: seed}
-    check = _modes.anomaly_sites is not None
-    for node in order:
-        g = grads.get(node)
-        if g is None or node._a is None or _blocks(node):
-            continue
-        for i, (p, d) in enumerate(zip(node.parents, locals_of(node))):
-            c = g * d
-            if check and not _isfinite(_data(c)) and _isfinite(_data(g)):
-                raise _anomaly_in_backward(node, i, _data(c))
-            grads[p] = grads[p] + c if p in grads else c
-    return grads
-
-
-def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = False,
-              stop_at: Iterable[Value] = ()) -> dict[Value, float | Value]:
-    """d(root)/d(node) * seed for every node root depends on, in a dict; no ``.grad`` is touched.
-
-    With ``create_graph=True`` (and a Value seed) every step of the chain rule is
-    a Value op, so the gradients can be differentiated again (nested ``grad``).
-    The nodes in ``stop_at`` count as leaves: the walk does not go past them.
-    Nodes the root does not depend on are absent.
-
-    >>> x = Value(3.0); y = x * x
-    >>> gradients(y)[x]
-    6.0
-    """
-    # Cut the stop nodes' edges for the duration, so neither the walk nor the
-    # chain rule leaves the part of the graph above them.
-    cut = [(v, v._a) for v in stop_at]
-    for v, _ in cut:
-        v._a = None
-    try:
-        order = reverse_topological(root)
-        return _vjp(order, seed, _value_locals if create_graph else _stored_locals)
-    finally:
-        for v, a in cut:
-            v._a = a
-
-
 
 
 def _data(x: Any) -> float:
@@ -1149,171 +941,6 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
         return x.leaky_relu(slope)
     x = to_float(x, "leaky_relu()")
     return x if x > 0.0 else to_float(slope, "leaky_relu slope") * x
-
-
-# -- modes: no_grad and detect_anomaly ----------------------------------------------
-
-# Modes are per thread, as PyTorch's grad mode is: one thread inside no_grad must
-# not stop another from recording.  `_fast` is the one flag the hot path reads: a
-# module global (a thread-local read would cost every op), True while no thread
-# has grad mode off or anomaly mode on.  When it is False, _node reads the
-# calling thread's own modes.
-
-
-class _Modes(threading.local):
-    grad_enabled = True  # class attributes: every thread starts with the defaults
-    anomaly_sites: dict[Value, str] | None = None  # node -> where it was created, while detect_anomaly is on
-    anomaly_pruned_at = 0  # len(anomaly_sites) after its last pruning (see _prune_sites)
-
-    def __init__(self) -> None:
-        # (context manager, what its __enter__ replaced): exits must mirror enters
-        self.stack: list[tuple[object, object]] = []
-
-
-_modes = _Modes()
-_unusual_threads = 0  # threads whose modes are not the defaults
-_modes_lock = threading.Lock()
-
-
-def is_grad_enabled() -> bool:
-    """True unless this thread is inside ``no_grad()``."""
-    return _modes.grad_enabled
-
-
-def _set_modes(grad_enabled: bool, anomaly_sites: dict[Value, str] | None) -> None:
-    """Set this thread's modes, and keep `_fast` true only while every thread has the defaults."""
-    global _unusual_threads, _fast
-    m = _modes
-    was_unusual = not m.grad_enabled or m.anomaly_sites is not None
-    is_unusual = not grad_enabled or anomaly_sites is not None
-    with _modes_lock:
-        m.grad_enabled = grad_enabled
-        m.anomaly_sites = anomaly_sites
-        _unusual_threads += is_unusual - was_unusual
-        _fast = _unusual_threads == 0
-
-
-def _push_mode(cm: object, saved: object) -> None:
-    _modes.stack.append((cm, saved))
-
-
-def _pop_mode(cm: object) -> object:
-    """What cm's __enter__ saved; RuntimeError if cm is not the innermost mode entered in this thread."""
-    stack = _modes.stack
-    if not stack or stack[-1][0] is not cm:
-        name = type(cm).__name__
-        raise RuntimeError(f"{name}.__exit__() without a matching {name}.__enter__() in this thread: "
-                           f"use `with {name}():`, and exit modes in the reverse order of entering them")
-    return stack.pop()[1]
-
-
-class no_grad(ContextDecorator):
-    """Context manager and decorator: ops inside record no parents.
-
-    Results are leaves, so nothing is kept for backward; use it for
-    evaluation and for parameter updates.  The switch is per thread, as in
-    PyTorch: other threads keep recording.
-
-    >>> x = Value(2.0)
-    >>> with no_grad():
-    ...     y = x * 3
-    >>> y.parents
-    ()
-    """
-
-    def __new__(cls, func: Callable[..., Any] | None = None) -> Any:
-        self = super().__new__(cls)
-        return self(func) if func is not None else self  # bare @no_grad works too
-
-    def __init__(self, func: Callable[..., Any] | None = None) -> None:
-        pass
-
-    def _recreate_cm(self) -> no_grad:
-        # A decorated function may run in several threads at once: a fresh
-        # context manager per call keeps their enters and exits apart.
-        return type(self)()
-
-    def __enter__(self) -> no_grad:
-        _push_mode(self, _modes.grad_enabled)
-        _set_modes(False, _modes.anomaly_sites)
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        _set_modes(bool(_pop_mode(self)), _modes.anomaly_sites)
-
-
-class detect_anomaly(ContextDecorator):
-    """Context manager and decorator: stop at the first NaN or inf.
-
-    Inside it, the first op whose forward value, or whose backward gradient
-    contribution, is NaN or inf raises FloatingPointError naming the op and
-    the file and line where that node was created; so does ``backward(grad=)``
-    with a NaN or inf seed.  It records a creation site per live node (the
-    record goes when the node does), so it is slower: use it to debug.  Like
-    ``no_grad`` it applies to the thread that enters it.
-
-    >>> with detect_anomaly():
-    ...     Value(1e308) * 10
-    Traceback (most recent call last):
-    FloatingPointError: detect_anomaly: mul produced inf in its forward pass ...
-    """
-
-    def _recreate_cm(self) -> detect_anomaly:
-        return type(self)()  # one per call, as no_grad
-
-    def __enter__(self) -> detect_anomaly:
-        sites = _modes.anomaly_sites
-        _push_mode(self, sites)
-        if sites is None:
-            _modes.anomaly_pruned_at = 0
-            _set_modes(_modes.grad_enabled, {})
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        saved = _pop_mode(self)
-        _set_modes(_modes.grad_enabled, saved if type(saved) is dict else None)
-
-
-def _prune_sites(sites: dict[Value, str]) -> None:
-    """Drop the creation sites of nodes that nothing but `sites` holds, so that they are freed.
-
-    A node has no room for its own site, so detect_anomaly keeps them in a
-    dict; without pruning, that dict would keep every node made inside the
-    block alive.  Popping newest first frees a node before its parents, so a
-    whole dead graph goes in one pass; called when the dict has doubled since
-    the last pass, the cost per node is constant.
-    """
-    kept = []
-    getrefcount = sys.getrefcount
-    while sites:
-        node, site = sites.popitem()
-        # references: `node` here and getrefcount's argument; more means someone else holds it
-        if getrefcount(node) > 2:
-            kept.append((node, site))
-        del node
-    for node, site in reversed(kept):
-        sites[node] = site
-    _modes.anomaly_pruned_at = len(sites)
-
-
-def _creation_site() -> str:
-    """file:line of the innermost caller outside this package."""
-    here = os.path.dirname(os.path.abspath(__file__))
-    frame: FrameType | None = sys._getframe(1)
-    while frame is not None and os.path.dirname(os.path.abspath(frame.f_code.co_filename)) == here:
-        frame = frame.f_back
-    if frame is None:
-        return "<unknown>"
-    return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
-
-
-def _anomaly_in_backward(node: Value, parent_index: int, value: float) -> FloatingPointError:
-    sites = _modes.anomaly_sites
-    site = sites.get(node, "outside detect_anomaly()") if sites is not None else "?"
-    return FloatingPointError(
-        f"detect_anomaly: the backward of {node.op} returned {value} for its parent #{parent_index} "
-        f"(node {node!r}, created at {site})"
-    )
 
 
 def _compare_operand(x: Any) -> float | None:

@@ -10,13 +10,15 @@ call on a function that closes over a model's parameters.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import math
+from collections.abc import Callable, Iterable, Sequence
 from typing import Any
 
+from autograd_lite._modes import anomaly_in_backward, is_anomaly_enabled
 from autograd_lite._validate import to_float
-from autograd_lite.engine import Value, argument_slot, gradients
+from autograd_lite.engine import NodeInfo, Value, argument_slot, local_derivatives, node_info, reverse_topological
 
-__all__ = ["grad", "value_and_grad", "hessian"]
+__all__ = ["grad", "value_and_grad", "hessian", "gradients"]
 
 ArgNums = int | Sequence[int]
 
@@ -123,6 +125,48 @@ def _gradients(out: Value, inputs: list[Value], nested: bool) -> list[Any]:
     else:
         grads, zero = gradients(out, 1.0, stop_at=inputs), 0.0
     return [grads.get(v, zero) for v in inputs]
+
+
+def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = False,
+              stop_at: Iterable[Value] = ()) -> dict[Value, float | Value]:
+    """d(root)/d(node) * seed for every node root depends on, in a dict; no ``.grad`` is touched.
+
+    The chain rule as ``backward()`` runs it, kept in a dict.  With
+    ``create_graph=True`` (and a Value seed) every step is a Value op, built
+    from each op's derivative rule, so the gradients can be differentiated
+    again (nested ``grad``).  The nodes in ``stop_at`` count as leaves: the
+    walk does not go past them.  Nodes the root does not depend on are absent.
+
+    >>> x = Value(3.0); y = x * x
+    >>> gradients(y)[x]
+    6.0
+    """
+    stops = set(stop_at)
+    grads: dict[Value, Any] = {root: seed}
+    check = is_anomaly_enabled()
+    for node in [] if root in stops else reverse_topological(root, stops):
+        g = grads.get(node)
+        if g is None:
+            continue
+        info = node_info(node)
+        if not info.parents or _blocked(info):
+            continue
+        local = local_derivatives(node, create_graph=True) if create_graph else info.local_grads
+        for i, (p, d) in enumerate(zip(info.parents, local)):
+            c = g * d
+            if check and not math.isfinite(_data(c)) and math.isfinite(_data(g)):
+                raise anomaly_in_backward(node, i, _data(c))
+            grads[p] = grads[p] + c if p in grads else c
+    return grads
+
+
+def _blocked(info: NodeInfo) -> bool:
+    # A relu at x <= 0 passes nothing on, not even 0 * inf = nan, as backward() and PyTorch do.
+    return info.op == "relu" and info.local_grads[0] == 0.0
+
+
+def _data(x: Any) -> float:
+    return x.data if type(x) is Value else float(x)
 
 
 def _check_argnums(argnums: ArgNums) -> tuple[tuple[int, ...], bool]:

@@ -19,7 +19,7 @@ import operator
 from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
-from autograd_lite import engine
+from autograd_lite import nary
 from autograd_lite._validate import non_negative, one_of, real, shown
 from autograd_lite.engine import Value
 
@@ -51,9 +51,9 @@ def _number(t: Any, name: str, what: str = "target") -> float:
 
 def _reduce(terms: list, reduction: str, name: str) -> Any:
     if reduction == "mean":
-        return engine.sum(terms) / len(terms)
+        return nary.sum(terms) / len(terms)
     if reduction == "sum":
-        return engine.sum(terms)
+        return nary.sum(terms)
     if reduction == "none":
         return terms
     raise ValueError(f"{name}: reduction must be one of {', '.join(map(repr, _REDUCTIONS))}, got {reduction!r}")
@@ -202,7 +202,7 @@ def cross_entropy(input: Sequence[Scalar] | Sequence[Sequence[Scalar]], target: 
         logits = [z if type(z) is Value else Value(_number(z, "cross_entropy", "input")) for z in logits]
         k = _class_index(t, len(logits))
         m = max(z.data for z in logits)  # a constant shift: logsumexp(z) = m + log(sum(exp(z - m)))
-        lse = engine.sum([(z - m).exp() for z in logits]).log() + m
+        lse = nary.sum([(z - m).exp() for z in logits]).log() + m
         terms.append(lse - logits[k])
     return _reduce(terms, reduction, "cross_entropy")
 
@@ -218,4 +218,4 @@ def l2_penalty(params: Iterable[Value] | Any, alpha: float) -> Value:
     if hasattr(params, "parameters") and callable(params.parameters):
         params = params.parameters()
     alpha = non_negative(alpha, "l2_penalty: alpha")
-    return engine.sum([p * p for p in params]) * alpha
+    return nary.sum([p * p for p in params]) * alpha

@@ -28,7 +28,8 @@ from collections.abc import Callable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from autograd_lite._validate import count, flag, fraction, one_of, to_float
-from autograd_lite.engine import Value, dot
+from autograd_lite.engine import Value
+from autograd_lite.nary import dot
 
 __all__ = ["Module", "Neuron", "Layer", "MLP", "Dropout", "StateDictError", "ACTIVATIONS", "INITS"]
 

@@ -33,7 +33,7 @@ from typing import Any, TypedDict
 
 from autograd_lite.data import batches
 from autograd_lite.engine import Value, no_grad
-from autograd_lite.engine import sum as engine_sum
+from autograd_lite.nary import sum as engine_sum
 
 __all__ = ["fit", "evaluate", "accuracy", "predict", "History", "LOSSES", "progress_bar_available"]
 

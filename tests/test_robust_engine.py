@@ -196,10 +196,12 @@ def test_detect_anomaly_in_one_thread_does_not_raise_in_another():
             done.wait(10)
             with pytest.raises(FloatingPointError):
                 Value(1e308) * 10
+            seen["watcher's mode"] = al.is_anomaly_enabled()
 
     def other():
         inside.wait(10)
         seen["data"] = (Value(1e308) * 10).data  # inf, no error: anomaly mode is not this thread's
+        seen["other's mode"] = al.is_anomaly_enabled()
         done.set()
 
     threads = [threading.Thread(target=watcher), threading.Thread(target=other)]
@@ -208,6 +210,19 @@ def test_detect_anomaly_in_one_thread_does_not_raise_in_another():
     for t in threads:
         t.join(20)
     assert seen["data"] == math.inf
+    assert seen["watcher's mode"] is True and seen["other's mode"] is False
+
+
+def test_is_anomaly_enabled_follows_nested_blocks():
+    assert not al.is_anomaly_enabled()
+    with detect_anomaly():
+        assert al.is_anomaly_enabled()
+        with detect_anomaly():
+            assert al.is_anomaly_enabled()
+        assert al.is_anomaly_enabled()  # the inner exit keeps the outer block's mode
+        with no_grad():
+            assert al.is_anomaly_enabled() and not al.is_grad_enabled()
+    assert not al.is_anomaly_enabled()
 
 
 @needs_torch

@@ -18,7 +18,8 @@ import os
 import re
 from typing import Any, cast
 
-from autograd_lite.engine import Value, gradients, reverse_topological
+from autograd_lite.engine import Value, reverse_topological
+from autograd_lite.functional import gradients
 from autograd_lite.viz.dot import format_number, to_dot, topological_order
 from autograd_lite.viz.render import NO_RENDERER_HINT, RenderError, render_source
 from autograd_lite.viz.text import equation

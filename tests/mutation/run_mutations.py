@@ -1,11 +1,12 @@
-"""Prove the tests can fail: inject classic autodiff bugs into a copy of engine.py, one at a time.
+"""Prove the tests can fail: inject classic autodiff bugs into a copy of the engine, one at a time.
 
 For each mutant: copy the package and the tests to a temporary directory,
-apply the mutation to the copy's engine.py, and run a focused part of the
-suite against the copy (stopping at the first failure).  A mutant is caught
-when some test fails; the table names that test.  Exit status 1 if any mutant
-survives, or if a pattern no longer matches engine.py exactly once (then the
-engine changed: update the pattern here, never delete the mutant silently).
+apply the mutation to the copy's engine.py (or the module a pattern names),
+and run a focused part of the suite against the copy (stopping at the first
+failure).  A mutant is caught when some test fails; the table names that
+test.  Exit status 1 if any mutant survives, or if a pattern no longer matches
+its module exactly once (then the code changed: update the pattern here, never
+delete the mutant silently).
 
     python tests/mutation/run_mutations.py          # ~1 minute
 """
@@ -25,8 +26,9 @@ ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)
 SUITE = ["tests/test_ops.py", "tests/test_singular_torch.py", "tests/test_rules.py", "tests/test_properties.py",
          "tests/test_custom.py", "tests/test_check.py", "tests/test_ops_torch.py"]
 
-# name -> [(exact text in engine.py, replacement)]; every text must occur exactly once.
-MUTANTS: dict[str, list[tuple[str, str]]] = {
+# name -> [(exact text in engine.py, replacement)] or [(text, replacement, module)] for a pattern in
+# another module of the package; every text must occur exactly once in its module.
+MUTANTS: dict[str, list[tuple[str, ...]]] = {
     "tanh' = 1 - t (not 1 - t^2)": [
         ("    return 1.0 - out * out\n", "    return 1.0 - out\n")],
     "backward assigns (=) instead of accumulating (+=)": [
@@ -54,21 +56,22 @@ MUTANTS: dict[str, list[tuple[str, str]]] = {
         ("def _d_log(x: Any, out: Any) -> Any:\n    return _divide(1.0, x)\n",
          "def _d_log(x: Any, out: Any) -> Any:\n    return _divide(1.0, x * x)\n")],
     "dot: each factor of a pair gets its own value as derivative": [
-        ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)'),
-        ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n")],
+        ('(*ws, *xs, bias), (*x_data, *w_data, 1.0)', '(*ws, *xs, bias), (*w_data, *x_data, 1.0)', "nary.py"),
+        ("    locals_ = x_data + w_data + single_data\n", "    locals_ = w_data + x_data + single_data\n",
+         "nary.py")],
     "dot: a first-layer neuron's bias gets no gradient": [
-        ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)")],
+        ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)", "nary.py")],
     "second backward counts earlier gradients again": [
         ("                    saved.append((node, node.grad))\n                    node.grad = 0.0\n",
          "                    saved.append((node, node.grad))\n")],
     "higher order: the rules called with floats (constants, so second derivatives vanish)": [
-        ("    return local_derivatives(node, create_graph=True)",
-         "    return local_derivatives(node, create_graph=False)")],
+        ("local_derivatives(node, create_graph=True) if create_graph",
+         "local_derivatives(node, create_graph=False) if create_graph", "functional.py")],
     "pow at 0: the rule's zero as a plain 0 (PyTorch's nan at higher orders lost)": [
         ("    return _masked(out * _logarithm(x)) if type(out) is Value else 0.0",
          "    return 0.0")],
-    "higher order: _vjp assigns instead of accumulating": [
-        ("grads[p] = grads[p] + c if p in grads else c", "grads[p] = c")],
+    "gradients() assigns instead of accumulating": [
+        ("grads[p] = grads[p] + c if p in grads else c", "grads[p] = c", "functional.py")],
 }
 
 
@@ -76,13 +79,17 @@ class PatternError(RuntimeError):
     pass
 
 
-def mutate(source: str, name: str) -> str:
-    for old, new in MUTANTS[name]:
+def mutate(sources: dict[str, str], name: str) -> dict[str, str]:
+    """The modules (file name -> source) the mutant changes, mutated."""
+    out: dict[str, str] = {}
+    for old, new, *where in MUTANTS[name]:
+        module = where[0] if where else "engine.py"
+        source = out.get(module, sources[module])
         n = source.count(old)
         if n != 1:
-            raise PatternError(f"mutant {name!r}: pattern found {n} times in engine.py (expected once): {old!r}")
-        source = source.replace(old, new)
-    return source
+            raise PatternError(f"mutant {name!r}: pattern found {n} times in {module} (expected once): {old!r}")
+        out[module] = source.replace(old, new)
+    return out
 
 
 def _copy_tree(dest: str) -> None:
@@ -109,15 +116,18 @@ def run_suite(dest: str) -> tuple[bool, str, str]:
 
 
 def main() -> int:
-    with open(os.path.join(ROOT, "autograd_lite", "engine.py")) as f:
-        original = f.read()
+    package = os.path.join(ROOT, "autograd_lite")
+    modules = {"engine.py"} | {p[2] for patterns in MUTANTS.values() for p in patterns if len(p) > 2}
+    originals = {}
+    for module in sorted(modules):
+        with open(os.path.join(package, module)) as f:
+            originals[module] = f.read()
     for name in MUTANTS:  # every pattern checked before any run: fail fast and loudly
-        mutate(original, name)
+        mutate(originals, name)
     rows, survived = [], []
     with tempfile.TemporaryDirectory(prefix="autograd_lite_mutants_") as tmp:
         dest = os.path.realpath(tmp)
         _copy_tree(dest)
-        engine = os.path.join(dest, "autograd_lite", "engine.py")
         t = time.perf_counter()
         ok, first, out = run_suite(dest)  # the unmutated copy must pass, or catching means nothing
         if not ok:
@@ -126,8 +136,10 @@ def main() -> int:
             return 1
         print(f"unmutated copy: suite passes ({time.perf_counter() - t:.1f}s)\n")
         for name in MUTANTS:
-            with open(engine, "w") as f:
-                f.write(mutate(original, name))
+            mutated = mutate(originals, name)
+            for module, source in originals.items():  # every module back to its original, then the mutant's
+                with open(os.path.join(dest, "autograd_lite", module), "w") as f:
+                    f.write(mutated.get(module, source))
             t = time.perf_counter()
             ok, first, out = run_suite(dest)
             rows.append((name, "SURVIVED" if ok else first, time.perf_counter() - t))
