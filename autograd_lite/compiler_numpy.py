@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 import re
 import struct
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -622,8 +623,8 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 L.append(f"{ind}{ind}_g[{param_pos[t]}] += g_{t.name}")
             L.append(f"{ind}{ind}return _total, _g, []")
     L.append(f"{ind}return _total, _G.tolist(), []")
-    text = "\n".join(L)
-    unread = {line for line, name in columns if len(re.findall(rf"\b{name}\b", text)) == 1}
+    uses = Counter(re.findall(r"\w+", "\n".join(L)))  # one pass, however many input columns
+    unread = {line for line, name in columns if uses[name] == 1}
     return "\n".join(line for line in L if line not in unread) + "\n"
 
 
