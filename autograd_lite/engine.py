@@ -9,9 +9,11 @@ Each primitive states its derivative once, as a *rule* written with
 autograd_lite's own functions, which accept floats and Values alike: the
 forward calls it with floats (first order), and the functional API calls it
 with Values (``grad(grad(f))``, ``hessian``), so every order uses the same
-rule.  add, sub, mul, relu, sum and dot write their (trivial) derivative
-inline, for speed; a test checks each against its rule.  Float kernels live in
-``_numeric.py``.
+rule.  add, sub, mul and relu write their (trivial) derivative inline, for
+speed; a test checks each against its rule.  Next door: ``nary.py`` (sum and
+dot, one node for many inputs), ``_modes.py`` (no_grad, detect_anomaly),
+``_numeric.py`` (the float kernels) and ``functional.py`` (the chain rule kept
+in a dict, for grad and hessian).
 """
 
 from __future__ import annotations
@@ -19,7 +21,8 @@ from __future__ import annotations
 import math
 import threading
 from collections.abc import Callable, Iterable
-from typing import Any, NamedTuple, cast, final
+from functools import partial
+from typing import TYPE_CHECKING, Any, NamedTuple, cast, final
 
 from autograd_lite import _modes
 from autograd_lite._modes import creation_site as _creation_site
@@ -51,7 +54,6 @@ __all__ = [
 
 _new = object.__new__
 _isfinite = math.isfinite
-_tanh = math.tanh
 
 # `_fast` is the one flag the hot path (_node) reads: True while no thread has grad
 # mode off or anomaly mode on.  _modes keeps it (a module global: a thread-local
@@ -375,11 +377,7 @@ class Value:
             return NotImplemented
         return _node(self.data + c, "add", self, 1.0, None, c)
 
-    def __radd__(self, other: float) -> Value:  # other + self
-        c = other if type(other) is float else _constant(other, "+")
-        if c is None:
-            return NotImplemented
-        return _node(c + self.data, "add", self, 1.0, None, c)
+    __radd__ = __add__  # c + x: the same node, and the same bits (IEEE addition commutes)
 
     def __sub__(self, other: Value | float) -> Value:
         # A fused primitive rather than self + (-other): one node instead of two,
@@ -405,11 +403,7 @@ class Value:
             return NotImplemented
         return _node(self.data * c, "mul", self, c, None, c)
 
-    def __rmul__(self, other: float) -> Value:  # other * self
-        c = other if type(other) is float else _constant(other, "*")
-        if c is None:
-            return NotImplemented
-        return _node(c * self.data, "mul", self, c, None, c)
+    __rmul__ = __mul__  # c * x: the same node, and the same bits (IEEE multiplication commutes)
 
     def __truediv__(self, other: Value | float) -> Value:
         c = other.data if type(other) is Value else _constant(other, "/")
@@ -470,37 +464,18 @@ class Value:
 
     __hash__ = object.__hash__
 
-    # -- elementwise functions: the forward, then the rule called with floats ----
-
-    def exp(self) -> Value:
-        """e ** x.  Raises OverflowError above x ~ 709.78."""
-        x = self.data
-        out = _exp(x)
-        return _node(out, "exp", self, _d_exp(x, out))
-
-    def log(self) -> Value:
-        """Natural logarithm; ValueError for x <= 0."""
-        x = self.data
-        out = _log(x)
-        return _node(out, "log", self, _d_log(x, out))
-
-    def sqrt(self) -> Value:
-        """Square root; ValueError for x < 0.  sqrt'(0) is inf, as in PyTorch."""
-        x = self.data
-        out = _sqrt(x)
-        return _node(out, "sqrt", self, _d_sqrt(x, out))
-
-    def tanh(self) -> Value:
-        """Hyperbolic tangent (stable for any finite x)."""
-        x = self.data
-        out = _tanh(x)
-        return _node(out, "tanh", self, _d_tanh(x, out))
-
-    def sigmoid(self) -> Value:
-        """1 / (1 + e**-x), computed without overflow at any x."""
-        x = self.data
-        out = _sigmoid(x)
-        return _node(out, "sigmoid", self, _d_sigmoid(x, out))
+    # -- elementwise functions ---------------------------------------------------
+    # The smooth ones are made, each with its derivative, from one row of the
+    # table after this class: x.exp(), x.log(), ..., and exp(x), log(x), ...
+    if TYPE_CHECKING:
+        def exp(self) -> Value: ...
+        def log(self) -> Value: ...
+        def sqrt(self) -> Value: ...
+        def tanh(self) -> Value: ...
+        def sigmoid(self) -> Value: ...
+        def softplus(self) -> Value: ...
+        def sin(self) -> Value: ...
+        def cos(self) -> Value: ...
 
     def relu(self) -> Value:
         """max(x, 0), NaN for NaN.  relu'(0) = 0, as in PyTorch.
@@ -524,24 +499,6 @@ class Value:
         out = x if x > 0.0 else slope * x
         # the slope is kept (in _db) on both branches: node_info reports it
         return _node(out, "leaky_relu", self, _d_leaky_relu(x, slope, out), None, slope)
-
-    def softplus(self) -> Value:
-        """log(1 + e**x), computed without overflow at any x."""
-        x = self.data
-        out = _softplus(x)
-        return _node(out, "softplus", self, _d_softplus(x, out))
-
-    def sin(self) -> Value:
-        """Sine (x in radians)."""
-        x = self.data
-        out = _trig(math.sin, "sin", x)
-        return _node(out, "sin", self, _d_sin(x, out))
-
-    def cos(self) -> Value:
-        """Cosine (x in radians)."""
-        x = self.data
-        out = _trig(math.cos, "cos", x)
-        return _node(out, "cos", self, _d_cos(x, out))
 
 
 # micrograd's symbols for the ops it has; the rest keep their names (div and sub are
@@ -675,41 +632,47 @@ def _d_leaky_relu(x: Any, slope: float, out: Any) -> float:
 _RULES["leaky_relu"] = (_d_leaky_relu, None)
 
 
-def _d_exp(x: Any, out: Any) -> Any:
-    return out
+# -- the smooth elementwise primitives: forward and derivative, one row each -------
+# Each row makes the Value method (x.exp()) and the module function (exp(x), which
+# takes plain numbers too) from the float kernel of the forward and the rule
+# d(out)/dx, written with x and out.
+
+def _elementwise(op: str, forward: Callable[[float], float], derivative: Callable[[Any, Any], Any],
+                 doc: str) -> Callable[[Any], Any]:
+    def method(self: Value) -> Value:
+        x = self.data
+        out = forward(x)
+        return _node(out, op, self, derivative(x, out))
+
+    def function(x: Any) -> Any:
+        return method(x) if type(x) is Value else forward(to_float(x, f"{op}()"))
+
+    _RULES[op] = (derivative,)
+    method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", doc
+    setattr(Value, op, method)
+    function.__name__ = function.__qualname__ = op
+    function.__doc__ = f"{op}(x): ``x.{op}()`` for a Value (recorded in the graph); a float for a number.\n\n{doc}"
+    return function
 
 
-def _d_log(x: Any, out: Any) -> Any:
-    return _divide(1.0, x)
-
-
-def _d_sqrt(x: Any, out: Any) -> Any:
-    return _divide(0.5, out)  # inf at 0, as in PyTorch
-
-
-def _d_tanh(x: Any, out: Any) -> Any:
-    return 1.0 - out * out
-
-
-def _d_sigmoid(x: Any, out: Any) -> Any:
-    return out * (1.0 - out)
-
-
-def _d_softplus(x: Any, out: Any) -> Any:
-    return sigmoid(x)
-
-
-def _d_sin(x: Any, out: Any) -> Any:
-    return cos(x)
-
-
-def _d_cos(x: Any, out: Any) -> Any:
-    return -sin(x)
-
-
-for _op, _partial in (("exp", _d_exp), ("log", _d_log), ("sqrt", _d_sqrt), ("tanh", _d_tanh),
-                      ("sigmoid", _d_sigmoid), ("softplus", _d_softplus), ("sin", _d_sin), ("cos", _d_cos)):
-    _RULES[_op] = (_partial,)
+sin: Callable[[Any], Any]  # (sin's and cos's rules use each other)
+cos: Callable[[Any], Any]
+exp = _elementwise("exp", _exp, lambda x, out: out,
+                   "e ** x.  Raises OverflowError above x ~ 709.78.")
+log = _elementwise("log", _log, lambda x, out: _divide(1.0, x),
+                   "Natural logarithm; ValueError for x <= 0.")
+sqrt = _elementwise("sqrt", _sqrt, lambda x, out: _divide(0.5, out),
+                    "Square root; ValueError for x < 0.  sqrt'(0) is inf, as in PyTorch.")
+tanh = _elementwise("tanh", math.tanh, lambda x, out: 1.0 - out * out,
+                    "Hyperbolic tangent (stable for any finite x).")
+sigmoid = _elementwise("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out),
+                       "1 / (1 + e**-x), computed without overflow at any x.")
+softplus = _elementwise("softplus", _softplus, lambda x, out: sigmoid(x),
+                        "log(1 + e**x), computed without overflow at any x.")
+sin = _elementwise("sin", partial(_trig, math.sin, "sin"), lambda x, out: cos(x),
+                   "Sine (x in radians).")
+cos = _elementwise("cos", partial(_trig, math.cos, "cos"), lambda x, out: -sin(x),
+                   "Cosine (x in radians).")
 
 
 def _divide(a: Any, b: Any, out: float | None = None) -> Any:
@@ -746,7 +709,8 @@ def _logarithm(x: Any) -> Any:
     if type(x) is not Value:
         return _flog(x)
     out = _flog(x.data)
-    return _node(out, "log", x, _d_log(x.data, out))
+    rule = cast(Callable[[float, float], float], _RULES["log"][0])  # log's own rule, from its row
+    return _node(out, "log", x, rule(x.data, out))
 
 
 def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, ...]:
@@ -901,31 +865,14 @@ def _data(x: Any) -> float:
     return x.data if type(x) is Value else float(x)
 
 
-# -- module-level functions: work on Values and on plain numbers -------------------
+# -- the kinks as module functions: work on Values and on plain numbers ------------
 
-def _elementwise(name: str, kernel: Callable[[float], float]) -> Callable[[Any], Any]:
-    method = getattr(Value, name)
-
-    def function(x: Any) -> Any:
-        if type(x) is Value:
-            return method(x)
-        return kernel(to_float(x, f"{name}()"))
-
-    function.__name__ = function.__qualname__ = name
-    function.__doc__ = (f"{name}(x): ``x.{name}()`` for a Value (recorded in the graph); "
-                        f"a float for a plain number.\n\n{method.__doc__}")
-    return function
-
-
-exp = _elementwise("exp", _exp)
-log = _elementwise("log", _log)
-sqrt = _elementwise("sqrt", _sqrt)
-tanh = _elementwise("tanh", _tanh)
-sigmoid = _elementwise("sigmoid", _sigmoid)
-relu = _elementwise("relu", lambda x: 0.0 if x <= 0.0 else x)  # NaN stays NaN
-softplus = _elementwise("softplus", _softplus)
-sin = _elementwise("sin", lambda x: _trig(math.sin, "sin", x))
-cos = _elementwise("cos", lambda x: _trig(math.cos, "cos", x))
+def relu(x: Any) -> Any:
+    """relu(x): ``x.relu()`` for a Value (recorded in the graph); a float for a plain number (NaN stays NaN)."""
+    if type(x) is Value:
+        return x.relu()
+    x = to_float(x, "relu()")
+    return 0.0 if x <= 0.0 else x
 
 
 def abs(x: Any) -> Any:  # shadows the builtin on purpose: autograd_lite.abs, like torch.abs (the engine uses math.fabs)

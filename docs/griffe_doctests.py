@@ -50,3 +50,23 @@ class FenceDoctests(griffe.Extension):
     def on_object(self, *, obj: griffe.Object, **kwargs: Any) -> None:
         if obj.docstring is not None and ">>>" in obj.docstring.value:
             obj.docstring.value = fence_doctests(obj.docstring.value)
+
+
+class MadeAtImport(griffe.Extension):
+    """The docstrings of the Value methods the engine makes at import time, from the live class.
+
+    The smooth elementwise functions (``x.exp()``, ``x.tanh()``, ...) are made, each
+    with its derivative, from one row of a table in ``engine.py``; the class body
+    declares them for type checkers only, with no docstring, so the source alone
+    would leave them off the site.
+    """
+
+    def on_package(self, *, pkg: griffe.Module, **kwargs: Any) -> None:
+        if pkg.path != "autograd_lite":
+            return
+        import autograd_lite.engine
+
+        for name, member in pkg["engine"]["Value"].members.items():
+            doc = getattr(getattr(autograd_lite.engine.Value, name, None), "__doc__", None)
+            if member.docstring is None and not name.startswith("_") and doc:
+                member.docstring = griffe.Docstring(doc, parent=member)
