@@ -850,7 +850,7 @@ class CompiledFunction:
         found: list | None = None if outs is None else []
         for rows in groups.values():
             sample = first if rows is None else [_plain(c[rows[0]]) for c in cols]
-            trace = self._get_trace(sample, statics)
+            trace = self._get_trace(sample, statics, key if rows is None else None)
             if trace is None:  # fell back to eager
                 return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
             sub = cols if rows is None else [_take(c, rows) for c in cols]
@@ -891,10 +891,12 @@ class CompiledFunction:
     def _param_data(self, trace: _Trace) -> list:
         return [p.data for p in trace.plist]
 
-    def _get_trace(self, sample: list, statics: tuple) -> _Trace | None:
+    def _get_trace(self, sample: list, statics: tuple, key: tuple | None = None) -> _Trace | None:
+        if key is None:  # _run passes the key it computed already
+            key = _key(sample, statics)
         # A trace bakes in the numbers fn read from plain Python variables: they are part of the key, so a
         # changed one means a new trace, as a changed int argument does.
-        key = (_key(sample, statics), _python_scalars(self.fn))
+        key = (key, _python_scalars(self.fn))
         trace = self._traces.get(key)
         if trace is not None:
             return trace

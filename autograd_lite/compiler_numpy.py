@@ -4,8 +4,10 @@ Every node that depends on a traced argument becomes an array of shape (n,);
 nodes that depend only on parameters stay scalars.  Dot nodes that read the
 same inputs and whose weights and bias are parameters (a layer) are lifted to
 one matrix product ``Z = X @ W.T + b``, and a unary op applied to every column
-of such a matrix (the layer's activation) runs on the whole matrix.  Where
-lifting does not apply the program stays elementwise, node by node.
+of such a matrix (the layer's activation) runs on the whole matrix.  A sum of
+many terms that are one exact op of parameters (an L2 penalty's ``p * p``)
+runs as one vector op and a left-to-right sum, its gradient scattered at once.
+Where lifting does not apply the program stays elementwise, node by node.
 
 Only ``autograd_lite.compiler`` imports this module, and only for
 ``backend="numpy"``: ``import autograd_lite`` never imports numpy.
@@ -13,6 +15,10 @@ Only ``autograd_lite.compiler`` imports this module, and only for
 
 from __future__ import annotations
 
+import math
+import re
+import struct
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -30,11 +36,13 @@ from autograd_lite.compiler import (
     _python_source,
 )
 
+# relu: np.maximum(x, 0.0) is the engine's `0.0 if x <= 0.0 else x` to the bit (NaN stays NaN, -0.0 gives
+# 0.0; tests/test_compile_numpy.py checks this numpy does so) at about half np.where's cost
 _NP_FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "rdiv": "{0} / {1}", "pow": "_np.power({0}, {1})", "rpow": "_np.power({0}, {1})", "neg": "-{0}",
     "abs": "_np.abs({0})", "exp": "_np.exp({0})", "log": "_np.log({0})", "sqrt": "_np.sqrt({0})",
-    "tanh": "_np.tanh({0})", "sigmoid": "_np_sigmoid({0})", "relu": "_np.where({0} <= 0.0, 0.0, {0})",
+    "tanh": "_np.tanh({0})", "sigmoid": "_np_sigmoid({0})", "relu": "_np.maximum({0}, 0.0)",
     "leaky_relu": "_np.where({0} > 0.0, {0}, {1} * {0})", "softplus": "_np_softplus({0})", "sin": "_np.sin({0})",
     "cos": "_np.cos({0})", "id": "{0}",
 }
@@ -49,6 +57,14 @@ def _np_sigmoid(x: Any) -> Any:
 
 def _np_softplus(x: Any) -> Any:
     return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(x)))
+
+
+def _np_params(values: list, pack: Callable) -> Any:
+    """The parameters' values as an array: packing their bytes takes less than half np.array(list)'s time."""
+    try:
+        return np.frombuffer(pack(*values))
+    except struct.error:  # a value that is not a number: np.array raises its usual error for it
+        return np.array(values, dtype=float)
 
 
 def _np_dpow_base(x: Any, y: Any) -> Any:
@@ -66,7 +82,7 @@ def _np_dpow_exponent(x: Any, out: Any) -> Any:
 _NAMESPACE = {
     **_PY_NAMESPACE,
     "_np": np, "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus, "_np_dpow_base": _np_dpow_base,
-    "_np_dpow_exponent": _np_dpow_exponent, "_inf": np.inf, "_nan": np.nan,
+    "_np_dpow_exponent": _np_dpow_exponent, "_np_params": _np_params, "_inf": np.inf, "_nan": np.nan,
 }
 
 
@@ -111,9 +127,106 @@ class _Group:
         self.slice: Any = None    # dot: (start, stop) when the layer's parameters are one slice
 
 
+class _ParamMap:
+    """A sum over one op applied to many parameters (an L2 penalty's p * p): one array op and one sum.
+
+    The scalar form costs a line per parameter forward and two backward; here the
+    members are computed as one vector over the parameters they read, summed left
+    to right as the engine sums, and their gradient terms are scattered into the
+    gradient vector in one step.
+    """
+
+    def __init__(self, name: str, total: _Node, members: list) -> None:
+        self.name = name          # the vector variable
+        self.total = total        # the sum node
+        self.members = members    # its operand nodes, in the sum's order
+        self.op = members[0].op
+        self.operands: list = []  # per operand position: ("p", parameter positions) or ("c", constants)
+        self.vectors: list = []   # per operand position: the expression the generated code reads
+        self.links: list = []     # a built-in sum's chain of adds before the total: computed by the map
+
+
+# ops whose numpy result equals Python's to the bit and that cannot raise: safe to run on a vector of
+# parameters (exp, tanh, ... use other implementations than the math module; division and log can raise)
+_MAP_OPS = {"add", "sub", "rsub", "mul", "neg"}
+_MIN_MAP = 16  # fewer members run faster as scalar lines than as the few numpy calls a map costs
+
+
+def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
+    """Sums of many terms, each one op of _MAP_OPS over parameters and numbers (the same op and form in all).
+
+    The sum is an ``al.sum`` node, or a chain ``((t0 + 0) + t1) + t2 ...`` as
+    Python's built-in ``sum`` builds it (the chain's links become part of the map).
+    """
+    consumers: dict = {}
+    for n in prog.nodes:
+        for o in n.operands:
+            if type(o) is _Node:
+                consumers.setdefault(o, []).append(n)
+    # a term (or a link of a chain) must feed the sum alone: its gradient is then the sum's, and nothing
+    # else reads its value
+    taken = {s for g in prog.guards for s in (g.left, g.right) if type(s) is _Node}
+    taken.update(s for s in [prog.root] + list(prog.aux) if type(s) is _Node)
+
+    def alone(m: Any) -> bool:
+        return type(m) is _Node and len(consumers.get(m, ())) == 1 and m not in taken and not m.batched
+
+    def form(m: _Node) -> tuple:
+        return (m.op,) + tuple(type(o) is _Node for o in m.operands)
+
+    def term(m: Any, first: tuple) -> bool:
+        return alone(m) and form(m) == first and all(type(o) is not _Node or o in param_pos for o in m.operands)
+
+    maps: dict = {}
+    walked: set = set()  # chain links seen from a later link: each chain is walked once
+    for n in reversed(prog.nodes):
+        links: list = []
+        if n.op == "sum" and not n.batched:
+            members = list(n.operands)
+            if len(members) < _MIN_MAP or type(members[0]) is not _Node:
+                continue
+            first = form(members[0])
+            if not all(term(m, first) for m in members):  # a term read twice is not alone
+                continue
+        elif n.op == "add" and not n.batched and n not in walked:
+            # walk the chain back to its first link, t0 + 0.0 (the built-in sum's start; t0 may be an add too)
+            chain = [n]
+            while type(chain[-1].operands[1]) is _Node and type(chain[-1].operands[0]) is _Node \
+                    and chain[-1].operands[0].op == "add" and alone(chain[-1].operands[0]):
+                chain.append(chain[-1].operands[0])
+            walked.update(chain)
+            chain.reverse()
+            head = chain[0].operands
+            if type(head[1]) is not float or head[1] != 0.0 or math.copysign(1.0, head[1]) < 0.0 \
+                    or type(head[0]) is not _Node:
+                continue
+            members = [head[0]] + [c.operands[1] for c in chain[1:]]
+            first = form(members[0])
+            k = 0  # the longest run of terms from the start
+            while k < len(members) and term(members[k], first):
+                k += 1
+            if k < _MIN_MAP:
+                continue
+            members = members[:k]
+            n = chain[k - 1]
+            links = chain[:k - 1]
+        else:
+            continue
+        if first[0] not in _MAP_OPS or not any(first[1:]):
+            continue
+        pm = _ParamMap(f"_V{len(maps)}", n, members)
+        pm.links = links
+        for j, is_param in enumerate(first[1:]):
+            column = [m.operands[j] for m in members]
+            pm.operands.append(("p", [param_pos[o] for o in column]) if is_param else ("c", column))
+        maps[n] = pm
+    return maps
+
+
 def build(prog: _Program) -> tuple[Callable, str]:
     """(kernel, source) for the numpy backend; a program that never varies per sample runs the python kernel."""
-    if not any(n.batched for n in prog.nodes):
+    if not any(n.batched for n in prog.nodes) and not _find_param_maps(prog, {p: i for i, p in
+                                                                             enumerate(prog.params)}):
         source = _python_source(prog)
         return _exec(source, "_kernel", _PY_NAMESPACE), source
     consts: dict = {}
@@ -233,15 +346,19 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         return name
 
     member_of, groups = _find_groups(prog, param_pos)
+    maps = _find_param_maps(prog, param_pos)
+    map_member = {m: pm for pm in maps.values() for m in pm.members + pm.links}
     ind = "    "
     L = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None):"]
-    L.append(f"{ind}_Parr = _np.array(_P, dtype=float)")
+    consts["_pack"] = struct.Struct(f"{len(prog.params)}d").pack
+    L.append(f"{ind}_Parr = _np_params(_P, _pack)")
     loaded = len(L)  # scalar parameter loads go here, once we know which ones ungrouped code reads
     cols = [f"_c{k}" for k in range(sum(inp is not None for inp in prog.inputs))]  # numbered as read below
     if cols:
         L.append(f"{ind}{', '.join(cols)}, = _cols")
     # input matrices: a list argument is an (n, d) array; its columns are the per-sample floats
     input_matrix: dict = {}
+    columns: list = []  # (line, name) per input column: the line is dropped when only the matrix is read
     k = 0
     for inp in prog.inputs:
         if inp is None:
@@ -251,6 +368,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
             input_matrix[tuple(id(x) for x in inp)] = f"_X{k}"
             for j, x in enumerate(inp):
                 L.append(f"{ind}{x.name} = _X{k}[:, {j}]")
+                columns.append((L[-1], x.name))
         else:
             L.append(f"{ind}{inp.name} = _np.asarray(_c{k}, dtype=float).reshape(_n)")
         k += 1
@@ -331,11 +449,14 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         L.append(f"{ind}{g.name} = {g.source} @ _W{g.name}.T + _B{g.name}")
                 else:
                     src = g.source.name
-                    expr = _NP_FORWARD[g.kind].format(src, repr(g.slope))
-                    L.append(f"{ind}{g.name} = {expr}")
+                    L.append(f"{ind}{g.name} = {_NP_FORWARD[g.kind].format(src, repr(g.slope))}")
                 for j, mbr in enumerate(g.members):
                     if mbr in column_read:
                         L.append(f"{ind}{mbr.name} = {g.name}[:, {j}]")
+        elif n in map_member:
+            pass  # computed with its sum, as one vector
+        elif n in maps:
+            L += _map_forward(maps[n], const, consts, ind)
         else:
             ops = [_atom(o) for o in n.operands]
             if n.op == "sum":
@@ -363,7 +484,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         L.append(f"{ind}_total = float({_atom(root)}) * _n")
     read: set = set()
     for n in prog.nodes:
-        if n not in member_of:
+        if n not in member_of and n not in map_member:
             read.update(o for o in n.operands if type(o) is _Node)
             read.update(s[1] for _, s in n.contribs if s[0] == "dot")
     for g in prog.guards:
@@ -374,8 +495,12 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     # -- backward --
     if type(root) is _Node and root.needs_grad:
         B = []
+        written: set = set()  # positions of _G that backward lines before this one add to
+        if any(g.kind == "dot" and (g.slice is not None or type(g.b[0]) is not float) for g in groups):
+            B.append("_ones = _np.ones(_n)")  # a layer's bias gradient sums over samples: _ones @ its gradient
         if root in param_pos:
             B.append(f"_G[{param_pos[root]}] += _seed * _n")  # fn returned a parameter
+            written.add(param_pos[root])
         else:
             B.append(f"g_{root.name} = _np.full(_n, _seed)" if root.batched else f"g_{root.name} = _seed * _n")
         started = {root}
@@ -385,7 +510,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
 
         def add(target: _Node, term: str, child_batched: bool) -> None:
             if target in param_pos:
-                s = f"float(_np.sum({term}))" if child_batched else term
+                s = f"float(_np.add.reduce({term}))" if child_batched else term
                 if target not in scalar_grads:
                     scalar_grads.append(target)
                     B.append(f"g_{target.name} = {s}")
@@ -393,7 +518,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     B.append(f"g_{target.name} += {s}")
                 return
             if child_batched and not target.batched:
-                term = f"float(_np.sum({term}))"
+                term = f"float(_np.add.reduce({term}))"
             if target in started:
                 B.append(f"g_{target.name} = g_{target.name} + {term}")
             else:
@@ -425,12 +550,20 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         a, b = g.slice
                         m = len(g.x_nodes)
                         B.append(f"_GL = _G[{a}:{b}].reshape({len(g.members)}, {m + 1})")
-                        B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
-                        B.append(f"_GL[:, {m}] += {gm}.sum(axis=0)")
+                        if written.isdisjoint(range(a, b)):
+                            # the layer's first gradient terms: the products write into _G, no temporaries
+                            B.append(f"_np.matmul({gm}.T, {g.source}, out=_GL[:, :{m}])")
+                            B.append(f"_np.matmul(_ones, {gm}, out=_GL[:, {m}])")
+                        else:
+                            B.append(f"_GL[:, :{m}] += {gm}.T @ {g.source}")
+                            B.append(f"_GL[:, {m}] += _ones @ {gm}")
+                        written.update(range(a, b))
                     else:
                         B.append(_scatter(const, g.w_idx, f"({gm}.T @ {g.source}).ravel()"))
+                        written.update(g.w_idx)
                         if type(g.b[0]) is not float:
-                            B.append(_scatter(const, g.b, f"{gm}.sum(axis=0)"))
+                            B.append(_scatter(const, g.b, f"_ones @ {gm}"))
+                            written.update(g.b)
                     if any(x.needs_grad for x in g.x_nodes):
                         src_group = next((h for h in groups if h.name == g.source), None)
                         if src_group is not None:
@@ -451,9 +584,13 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                         term = f"_np.where({src.name} <= 0.0, 0.0, {gm})"
                     matrix_contribs.setdefault(src, []).append(f"({term})")
                 continue
-            if n not in started:
-                continue
+            if n not in started or n in map_member:
+                continue  # a map's members: their terms come with the map's sum
             gname = f"g_{n.name}"
+            if n in maps:
+                B += _map_backward(maps[n], gname, const)
+                written.update(i for kind, data in maps[n].operands if kind == "p" for i in data)
+                continue
             for parent, spec in n.contribs:
                 if spec[0] == "one":
                     local = None
@@ -486,11 +623,62 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 L.append(f"{ind}{ind}_g[{param_pos[t]}] += g_{t.name}")
             L.append(f"{ind}{ind}return _total, _g, []")
     L.append(f"{ind}return _total, _G.tolist(), []")
-    return "\n".join(L) + "\n"
+    uses = Counter(re.findall(r"\w+", "\n".join(L)))  # one pass, however many input columns
+    unread = {line for line, name in columns if uses[name] == 1}
+    return "\n".join(line for line in L if line not in unread) + "\n"
+
+
+def _map_forward(pm: _ParamMap, const: Callable, consts: dict, ind: str) -> list:
+    """The map's members as one vector, and their sum, left to right from 0.0 as the engine adds."""
+    lines = []
+    loaded: dict = {}  # parameter positions -> the variable holding them (p * p reads one gather)
+    for kind, data in pm.operands:
+        if kind == "p":
+            key = tuple(data)
+            if key not in loaded:
+                loaded[key] = f"{pm.name}_{len(loaded)}"
+                lines.append(f"{ind}{loaded[key]} = _Parr[{_positions(const, data)}]")
+            pm.vectors.append(loaded[key])
+        elif len(set(map(repr, data))) == 1:
+            pm.vectors.append(_atom(data[0]))
+        else:
+            name = f"_C{len(consts)}"
+            consts[name] = np.array(data, dtype=float)
+            pm.vectors.append(name)
+    lines.append(f"{ind}{pm.name} = {_NP_FORWARD[pm.op].format(*pm.vectors)}")
+    # add.accumulate adds in order (np.sum would add pairwise); 0.0 + turns an all -0.0 sum into 0.0, as the
+    # engine's 0.0 + t0 + t1 + ... does
+    lines.append(f"{ind}{pm.total.name} = float(0.0 + _np.add.accumulate({pm.name})[-1])")
+    return lines
+
+
+def _map_backward(pm: _ParamMap, g: str, const: Callable) -> list:
+    """Each member's gradient is the sum's (g); its terms toward the parameters, scattered into _G at once."""
+    terms: dict = {}  # parameter positions -> the terms toward them, in operand order (p * p: two)
+    for j, (kind, data) in enumerate(pm.operands):
+        if kind != "p":
+            continue
+        if pm.op == "mul":
+            local: str | None = pm.vectors[1 - j]
+        elif pm.op == "neg" or (pm.op in ("sub", "rsub") and j == 1):
+            local = "-1.0"
+        else:
+            local = None
+        term = g if local is None else (f"-{g}" if local == "-1.0" else f"{g} * {local}")
+        terms.setdefault(tuple(data), []).append(term)
+    return [_scatter(const, list(idx), " + ".join(ts) if len(ts) == 1 else f"({' + '.join(ts)})")
+            for idx, ts in terms.items()]
+
+
+def _positions(const: Callable, idx: list) -> str:
+    """Parameter positions as an index: a slice when they are consecutive (a view, no gather)."""
+    if idx == list(range(idx[0], idx[0] + len(idx))):
+        return f"{idx[0]}:{idx[0] + len(idx)}"
+    return const(idx)
 
 
 def _scatter(const: Callable, idx: list, values: str) -> str:
     """Add values into _G at the parameter positions idx (np.add.at only when a parameter repeats)."""
     if len(set(idx)) == len(idx):
-        return f"_G[{const(idx)}] += {values}"
+        return f"_G[{_positions(const, idx)}] += {values}"
     return f"_np.add.at(_G, {const(idx)}, {values})"
