@@ -528,7 +528,7 @@ def _python_source(prog: _Program) -> str:
         lines.append(f"{ind}{ind}{', '.join('g_' + n.name for n in prog.params)}, = _G0")
     lines.append(f"{ind}_total = 0.0")
     lines.append(f"{ind}_failed = []")
-    cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
+    cols = [f"_c{k}" for k in range(sum(inp is not None for inp in prog.inputs))]  # numbered as read below
     if cols:
         lines.append(f"{ind}{', '.join(cols)}, = _cols")
     lines.append(f"{ind}for _i in range(_n):")
@@ -815,15 +815,18 @@ class CompiledFunction:
             raise CompileError("compile: the model has a Dropout in training mode: its random mask changes the "
                                "graph at every call.  Call model.eval(), or train without compile")
 
-    def _run(self, cols: list, n: int, reduce: str, outs: list | None = None, into: bool = False) -> float:
+    def _run(self, cols: list, n: int, reduce: str, outs: list | None = None, into: bool = False,
+             grad: bool = True) -> float:
         # into: add each gradient term to the parameters' current .grad in turn, as one backward() over a
-        # graph holding this call and the previous one would (fit: the data loss, then its L2 penalty)
+        # graph holding this call and the previous one would (fit: the data loss, then its L2 penalty).
+        # grad=False: the value only, as under no_grad(), but a first call can still trace (it needs the
+        # graph, which no_grad() does not record): evaluate(compile=True) runs the forward passes this way
         if self._dropouts:
             self._check_dropout()
-        grad = is_grad_enabled()
+        grad = grad and is_grad_enabled()
         seed = 1.0 if reduce == "sum" else 1.0 / n
         anomaly = is_anomaly_enabled()
-        if anomaly or self._eager_reason is not None or (not grad and not self._traces):
+        if anomaly or self._eager_reason is not None or (not is_grad_enabled() and not self._traces):
             return _reduce(self._eager(cols, range(n), seed, grad, outs), n, reduce)
         # group the samples by their static arguments (ints): one trace each
         first = [_plain(c[0]) for c in cols]

@@ -353,7 +353,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     consts["_pack"] = struct.Struct(f"{len(prog.params)}d").pack
     L.append(f"{ind}_Parr = _np_params(_P, _pack)")
     loaded = len(L)  # scalar parameter loads go here, once we know which ones ungrouped code reads
-    cols = [f"_c{i}" for i, inp in enumerate(prog.inputs) if inp is not None]
+    cols = [f"_c{k}" for k in range(sum(inp is not None for inp in prog.inputs))]  # numbered as read below
     if cols:
         L.append(f"{ind}{', '.join(cols)}, = _cols")
     # input matrices: a list argument is an (n, d) array; its columns are the per-sample floats

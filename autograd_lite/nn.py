@@ -24,7 +24,8 @@ from __future__ import annotations
 
 import math
 import random
-from collections.abc import Callable, Iterator, Sequence
+import threading
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from typing import Any, NamedTuple, Protocol
 
 from autograd_lite._validate import count, flag, fraction, one_of, to_float
@@ -452,14 +453,61 @@ class Dropout(Module):
             return x
         single = type(x) is Value or isinstance(x, (int, float))
         xs = [x] if single else x
+        given = _given_masks.stack[-1] if _given_masks.stack else None
+        if given is not None:  # fit's compiled step: the mask is an argument of the traced sample
+            given.calls.append((self, len(xs)))
+            factors = given.factors
+            out = [xi * next(factors) for xi in xs]
+        else:
+            # A dropped input becomes the constant 0.0: no node, no gradient.
+            out = [xi * f if f else 0.0 for xi, f in zip(xs, self.mask(len(xs)))]
+        return out[0] if single else out
+
+    def mask(self, n: int) -> list[float]:
+        """The next mask for n inputs, as ``forward`` draws it: 0.0 drops an input, 1/(1-p) keeps it.
+
+        >>> sorted(set(Dropout(0.5, seed=0).mask(8)))
+        [0.0, 2.0]
+        """
         scale = 1.0 / (1.0 - self.p)
         rnd = self._rng.random
-        # A dropped input becomes the constant 0.0: no node, no gradient.
-        out = [0.0 if rnd() < self.p else xi * scale for xi in xs]
-        return out[0] if single else out
+        p = self.p
+        return [0.0 if rnd() < p else scale for _ in range(n)]
 
     def __repr__(self) -> str:
         return f"Dropout(p={self.p})"
+
+
+class _GivenMasks(threading.local):
+    def __init__(self) -> None:  # runs once in each thread that uses it: every thread starts with none
+        self.stack: list[given_masks] = []
+
+
+_given_masks = _GivenMasks()
+
+
+class given_masks:
+    """Internal API (fit's compiled steps): Dropouts take their masks from ``factors`` instead of drawing.
+
+    Inside ``with given_masks(factors) as given:`` every Dropout in training
+    mode multiplies its i-th input by the next number (or Value) from
+    ``factors``, and ``given.calls`` records each call as (the Dropout, how
+    many it took).  A compiled step passes the masks as traced arguments, so
+    one program serves every mask; ``Dropout.mask`` draws them as ``forward``
+    would.  A factor of 0.0 multiplies rather than drops: the same values and
+    gradients (a zero times a finite number), through a graph of the same shape.
+    """
+
+    def __init__(self, factors: Iterable[Any]) -> None:
+        self.factors = iter(factors)
+        self.calls: list[tuple[Dropout, int]] = []
+
+    def __enter__(self) -> given_masks:
+        _given_masks.stack.append(self)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _given_masks.stack.pop()
 
 
 class MLP(Module):

@@ -165,6 +165,20 @@ def test_int_arguments_are_static_and_select_a_trace_each():
     assert all(close(a, p.grad) for a, p in zip(grads, model.parameters()))
 
 
+@pytest.mark.parametrize("backend", BACKENDS)
+def test_a_static_argument_before_traced_ones(backend):
+    # the traced columns are numbered in the order the kernel reads them, whatever sits between them
+    w = Value(0.5)
+    fn = lambda x, k, s: (w * x + s) * k  # noqa: E731
+    fast = al.compile(fn, [w], backend=backend)
+    value = fast.batch([1.0, 2.0, 3.0], [2, 2, 3], [0.25, -1.0, 4.0], reduce="sum")
+    got = w.grad
+    w.grad = 0.0
+    ref = al.sum(fn(x, k, s) for x, k, s in ((1.0, 2, 0.25), (2.0, 2, -1.0), (3.0, 3, 4.0)))
+    ref.backward()
+    assert close(value, ref.data) and close(got, w.grad)
+
+
 def test_a_function_of_no_arguments_an_l2_penalty():
     ws = [Value(random.Random(i).uniform(-1, 1), label=f"w{i}") for i in range(50)]
     penalty = al.compile(lambda: 1e-4 * al.sum(w * w for w in ws), ws)
