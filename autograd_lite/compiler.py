@@ -772,6 +772,19 @@ class CompiledFunction:
             raise ValueError("batch: got no samples")
         return self._run(cols, n, reduce)
 
+    def run_columns(self, cols: list, reduce: str, outputs: list | None = None, *, grad: bool = True,
+                    into: bool = False) -> float:
+        """``batch`` on columns already checked (one list per argument): the internal API of fit and evaluate.
+
+        With ``has_aux``, each sample's outputs are appended to ``outputs`` as
+        ``(sample index, outputs)``.  ``grad=False`` computes the value only
+        (a first call still traces).  ``into=True`` adds each gradient term to
+        the parameters' current ``.grad`` in turn, as one ``backward()`` over
+        this call's graph and the previous call's would (fit: the data loss,
+        then its L2 penalty).
+        """
+        return self._run(cols, len(cols[0]) if cols else 1, reduce, outputs, into=into, grad=grad)
+
     def __repr__(self) -> str:
         return f"<compiled {self.__name__} ({self.backend} backend, {len(self._traces)} trace(s))>"
 
@@ -996,7 +1009,8 @@ def _column(c: Any, i: int, backend: str) -> Any:
     return c if isinstance(c, list) else list(c)
 
 
-def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python") -> CompiledFunction:
+def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python", *,
+            has_aux: bool = False) -> CompiledFunction:
     """Trace ``fn`` on its first call and run it as generated straight-line code from then on.
 
     - ``fn`` takes one sample's arguments (floats, or lists of floats; ints are
@@ -1004,6 +1018,9 @@ def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python") -
     - ``params``: the Values ``fn`` closes over and that get gradients (a list,
       or a Module).  Their current ``.data`` is read at every call.
     - ``backend``: "python" (stdlib only) or "numpy" (``pip install numpy``).
+    - ``has_aux``: ``fn`` returns ``(value, outputs)``, as with JAX's
+      ``has_aux``; calls return the value, and ``run_columns`` also collects
+      each sample's outputs (how ``fit`` reads a compiled model's outputs).
 
     ``fast(*args)`` returns ``fn(*args).data`` and adds its gradient into each
     parameter's ``.grad``, as ``fn(*args).backward()`` would; ``fast.batch(*columns,
@@ -1051,6 +1068,7 @@ def compile(fn: Callable[..., Any], params: Any = (), backend: str = "python") -
         from autograd_lite.nn import Dropout
         dropouts = [m for m in params.modules() if isinstance(m, Dropout) and m.p > 0.0]
     fast = CompiledFunction(fn, [p for p, _ in unique], [n for _, n in unique], backend)
+    fast._aux = bool(has_aux)
     fast._dropouts = dropouts
     fast._check_dropout()
     return fast

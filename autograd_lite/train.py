@@ -407,15 +407,14 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
     from autograd_lite.compiler import CompileError
     try:
         if dropouts:  # the parameters as a list: compile() refuses a model whose Dropout draws masks itself
-            fast = compile_fn(per_sample_masked, params, backend=compile)
+            fast = compile_fn(per_sample_masked, params, backend=compile, has_aux=True)
         elif hasattr(model, "modules"):
-            fast = compile_fn(per_sample, model, backend=compile)
+            fast = compile_fn(per_sample, model, backend=compile, has_aux=True)
         else:
-            fast = compile_fn(per_sample, params, backend=compile)
+            fast = compile_fn(per_sample, params, backend=compile, has_aux=True)
     except CompileError as e:
         warnings.warn(f"{caller}: {e}; running eagerly", stacklevel=level)
         return None
-    fast._aux = True
     penalty = compile_fn(lambda: _l2(params, l2), params, backend=compile) if l2 else None
 
     def step(Xb: Sequence, yb: Sequence, grad: bool = True) -> tuple:
@@ -428,9 +427,9 @@ def _compiled_step(model: Any, params: list, loss: Any, loss_fn: LossFn, loss_na
                     model(Xb[0])
                 calls.extend(seen.calls)
             cols.append([[f for d, k in calls for f in d.mask(k)] for _ in yb])
-        value = fast._run(cols, len(yb), "mean", outs, grad=grad)
+        value = fast.run_columns(cols, "mean", outs, grad=grad)
         if penalty is not None:  # its terms added after the data loss's, as backward() over their sum does
-            value = value + penalty._run([], 1, "sum", None, into=True)
+            value = value + penalty.run_columns([], "sum", into=True)
         outputs = [o[0] if len(o) == 1 else list(o) for _, o in outs]
         return value, outputs
 
