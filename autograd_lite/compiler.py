@@ -252,8 +252,13 @@ class _Recorder:
         return compare
 
 
+_NOT_WORD = re.compile(r"\W")
+
+
 def _identifier(text: str, fallback: str) -> str:
-    name = re.sub(r"\W", "_", text).strip("_")
+    if not text:  # most nodes have no label
+        return fallback
+    name = _NOT_WORD.sub("_", text).strip("_")
     if not name or name[0].isdigit() or keyword.iskeyword(name):
         return fallback
     return name
