@@ -17,7 +17,7 @@ import threading
 from collections.abc import Callable
 from contextlib import ContextDecorator
 from types import FrameType
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 if TYPE_CHECKING:
     from autograd_lite.engine import Value
@@ -199,6 +199,16 @@ def creation_site() -> str:
     if frame is None:
         return "<unknown>"
     return f"{frame.f_code.co_filename}:{frame.f_lineno} in {frame.f_code.co_name}"
+
+
+def checked_backward(root: Value, seed: float) -> None:
+    """``root.backward(seed)`` under detect_anomaly: each step checked for NaN and inf."""
+    if not math.isfinite(seed):
+        raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} (at {creation_site()})")
+    from autograd_lite.functional import gradients  # here: functional imports the engine, which imports this
+
+    for node, g in gradients(root, seed).items():
+        node.grad += cast(float, g)  # one node at a time: an interrupt leaves each old or complete
 
 
 def anomaly_in_backward(node: Value, parent_index: int, value: float) -> FloatingPointError:

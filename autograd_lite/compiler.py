@@ -204,41 +204,43 @@ class _Recorder:
 
     def __enter__(self) -> _Recorder:
         cls = Value
-        for name, sym in _COMPARE.items():
-            original = cls.__dict__[name]
-            self.saved[name] = original
+        for name, sym in _COMPARE.items():  # defined on Value's base (_protocols), patched on Value
+            original = getattr(cls, name)
+            self.saved[name] = cls.__dict__.get(name)
             setattr(cls, name, self._comparison(original, sym))
         member = cls.__dict__["data"]
         self.saved["data"] = member
-        from autograd_lite import custom, nary
-        # the engine's ops (and sum and dot) read .data to compute; a custom primitive's call is refused by
-        # its op name instead
-        ours = (engine.__dict__, nary.__dict__, custom.__dict__)
+        from autograd_lite import _protocols, custom, nary
+        # the engine's ops (and sum and dot, and Value's comparisons) read .data to compute; a custom
+        # primitive's call is refused by its op name instead
+        ours = (engine.__dict__, nary.__dict__, custom.__dict__, _protocols.__dict__)
         reads = self.data_reads
 
         def get(v: Value) -> float:
             frame = sys._getframe(1)
             g = frame.f_globals
-            if g is not ours[0] and g is not ours[1] and g is not ours[2]:
+            if g is not ours[0] and g is not ours[1] and g is not ours[2] and g is not ours[3]:
                 reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
             return member.__get__(v, cls)
 
         cls.data = property(get, member.__set__)  # type: ignore[assignment,misc]
-        if "item" in cls.__dict__:
-            self.saved["item"] = cls.__dict__["item"]
-            item = cls.__dict__["item"]
+        self.saved["item"] = cls.__dict__.get("item")
+        item = cls.item
 
-            def item_read(v: Value) -> float:
-                frame = sys._getframe(1)
-                reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
-                return item(v)
+        def item_read(v: Value) -> float:
+            frame = sys._getframe(1)
+            reads.append(f"{frame.f_code.co_filename}:{frame.f_lineno}")
+            return item(v)
 
-            cls.item = item_read  # type: ignore[method-assign,assignment]
+        cls.item = item_read  # type: ignore[method-assign,assignment]
         return self
 
     def __exit__(self, *exc: Any) -> None:
         for name, original in self.saved.items():
-            setattr(Value, name, original)
+            if original is None:  # inherited: remove the patch, and Value's base shows through again
+                delattr(Value, name)
+            else:
+                setattr(Value, name, original)
 
     def _comparison(self, original: Callable, sym: str) -> Callable:
         comparisons = self.comparisons

@@ -1,36 +1,24 @@
 """The engine: ``Value``, how a node records its parents, ``backward``, then the primitives.
 
-Read it top to bottom: a Value holds a float and, when an op made it, its
-parents and the local derivative toward each (floats, computed by the
-forward).  ``backward()`` orders the graph topologically and runs the chain
-rule in reverse with those floats; it never mentions a specific op.
-
-Each primitive states its derivative once, as a *rule* written with
-autograd_lite's own functions, which accept floats and Values alike: the
-forward calls it with floats (first order), and the functional API calls it
-with Values (``grad(grad(f))``, ``hessian``), so every order uses the same
-rule.  add, sub, mul and relu write their (trivial) derivative inline, for
-speed; a test checks each against its rule.  Next door: ``nary.py`` (sum and
-dot, one node for many inputs), ``_modes.py`` (no_grad, detect_anomaly),
-``_numeric.py`` (the float kernels) and ``functional.py`` (the chain rule kept
-in a dict, for grad and hessian).
+A Value holds a float and, when an op made it, its parents and the local
+derivative toward each, computed by the forward.  ``backward()`` orders the
+graph topologically and runs the chain rule in reverse; it never names an op.
+Each primitive states its derivative once, as a rule written with functions
+that take floats and Values alike: the forward calls it with floats (first
+order), ``grad(grad(f))`` and ``hessian`` with Values (every higher order).
 """
-
 from __future__ import annotations
 
 import math
-import threading
 from collections.abc import Callable, Iterable
 from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast, final
 
 from autograd_lite import _modes
-from autograd_lite._modes import creation_site as _creation_site
 from autograd_lite._modes import detect_anomaly as detect_anomaly
 from autograd_lite._modes import is_anomaly_enabled as is_anomaly_enabled
 from autograd_lite._modes import is_grad_enabled as is_grad_enabled
 from autograd_lite._modes import no_grad as no_grad
-from autograd_lite._modes import watch_node as _watch_node
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
 from autograd_lite._numeric import checked_log as _log
@@ -42,22 +30,17 @@ from autograd_lite._numeric import ieee_log as _flog
 from autograd_lite._numeric import ieee_pow as _fpow
 from autograd_lite._numeric import sigmoid as _sigmoid
 from autograd_lite._numeric import softplus as _softplus
+from autograd_lite._protocols import ValueProtocols
 from autograd_lite._validate import number_operand as _constant
 from autograd_lite._validate import to_float as to_float  # also the package's validator (nn, custom)
 
-__all__ = [
-    "Value", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled",
-    "exp", "log", "sqrt", "tanh", "sigmoid", "relu", "leaky_relu", "softplus",
-    "sin", "cos",
-    "NodeInfo", "node_info",
-]
+__all__ = ["Value", "no_grad", "detect_anomaly", "is_grad_enabled", "is_anomaly_enabled", "exp", "log", "sqrt",
+           "tanh", "sigmoid", "relu", "leaky_relu", "softplus", "sin", "cos", "NodeInfo", "node_info"]
 
 _new = object.__new__
-_isfinite = math.isfinite
 
-# `_fast` is the one flag the hot path (_node) reads: True while no thread has grad
-# mode off or anomaly mode on.  _modes keeps it (a module global: a thread-local
-# read would cost every op).
+# The one flag the hot path (_node) reads: True while no thread has grad mode off or
+# anomaly mode on.  _modes keeps it; a thread-local read would cost every op.
 _fast = True
 
 
@@ -68,10 +51,7 @@ def _set_fast(all_default: bool) -> None:
 
 _modes.on_change(_set_fast)
 
-# op -> its derivative rule: one partial per operand (None for a number operand that
-# is never a Value), each called as partial(*operands, out) and aligned with the
-# operands node_info reports.  Ops missing here have constant local derivatives,
-# which the forward stores exactly (add, sub, neg, abs, relu, sum, ...).
+# op -> its derivative rule (see "the derivative rules" below)
 _RULES: dict[str, tuple[Callable[..., Any] | None, ...]] = {}
 
 
@@ -97,18 +77,16 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) 
         return out
     out.op = op
     out._a, out._da, out._b, out._db = a, da, b, db
-    _watch_node(out)  # detect_anomaly: where it was made, and an error for a NaN or inf
+    _modes.watch_node(out)  # detect_anomaly: where it was made, and an error for a NaN or inf
     return out
 
 
 def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Value]:
     """Every node root depends on, each before its parents (root first): the order backward walks.
 
-    An iterative depth-first search that emits a node once all its parents are
-    emitted (post-order), then reverses.  Deterministic: it follows operand
-    order.  (Measured 2x faster than Kahn's child counting, which needs a dict
-    of counts; the set here is the only bookkeeping.)  The walk neither enters
-    nor lists the nodes in ``stop_at``.
+    An iterative post-order depth-first search in operand order, reversed:
+    deterministic, and 2x faster than Kahn's child counting (measured), as a
+    set is its only bookkeeping.  It neither enters nor lists ``stop_at``.
 
     >>> x = Value(1.0); y = x * 2
     >>> [n.op for n in reverse_topological(y + x)]
@@ -148,7 +126,7 @@ _EMIT = object()  # stack marker for reverse_topological
 
 
 @final  # subclassing is refused at run time too (see __init_subclass__)
-class Value:
+class Value(ValueProtocols):
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
     ``data`` is the float value, ``grad`` the derivative of the last
@@ -164,9 +142,8 @@ class Value:
     (5.0, 4.0)
     """
 
-    # Edges are stored inline, not in tuples: all ops but the n-ary ones have
-    # one or two parents, and skipping the tuples is what keeps a node at
-    # 120 bytes instead of ~200.
+    # Edges are stored inline, not in tuples: all ops but the n-ary ones have one
+    # or two parents, and without tuples a node takes 120 bytes instead of ~200.
     #   _a, _da   first parent, and d(self)/d(_a) as a float      (None: a leaf)
     #   _b, _db   second parent and its local derivative (_b None: one parent;
     #             then _db keeps the op's number operand, if any: the exponent
@@ -176,9 +153,6 @@ class Value:
     #             _b and _db hold what the op kept (see record).
     # Only this module reads these slots; every other module calls node_info().
     __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
-
-    # numpy scalars on the left (np.float64(2) * v) defer to our reflected ops.
-    __array_ufunc__ = None
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         # The hot paths test `type(x) is Value`; a subclass would silently take the
@@ -207,11 +181,6 @@ class Value:
             return a
         return (a,) if self._b is None else (a, self._b)
 
-    def __repr__(self) -> str:
-        extra = f", label={self.label!r}" if self.label else ""
-        extra += f", op={self.op!r}" if self.op else ""
-        return f"Value(data={self.data!r}, grad={self.grad!r}{extra})"
-
     # -- the backward pass -------------------------------------------------------
 
     def backward(self, grad: float = 1.0) -> None:
@@ -229,28 +198,18 @@ class Value:
         12.0
         """
         seed = grad if type(grad) is float else to_float(grad, "backward(grad=...)")
-        if not _fast and is_anomaly_enabled():  # checked at each step, so slower
-            if not _isfinite(seed):
-                raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} "
-                                         f"(at {_creation_site()})")
-            from autograd_lite.functional import gradients  # here: functional imports this module
-
-            for node, g in gradients(self, seed).items():
-                node.grad += cast(float, g)  # one node at a time: an interrupt leaves each old or complete
-            return
+        if not _fast and is_anomaly_enabled():
+            return _modes.checked_backward(self, seed)  # every step checked, so slower
         order = reverse_topological(self)
-        # Gradients accumulate across calls, but this call must propagate only its
-        # own contribution: set earlier grads aside and add them back at the end.
-        # An exception (Ctrl-C, say) may arrive anywhere; `phase` says how to
-        # leave every .grad either as it was or as this call completes it.
-        saved = []
-        phase = 0  # setting aside
+        # Gradients accumulate across calls, but this call must propagate only its own
+        # contribution: it sets earlier grads aside and adds them back at the end.  An
+        # exception (Ctrl-C, say) may come at any line: every .grad is then left as it
+        # was, or, once the final stores have begun, as this call completes it.
+        saved = [(node, node.grad) for node in order if node.grad]
+        totals = None
         try:
-            for node in order:
-                if node.grad:
-                    saved.append((node, node.grad))
-                    node.grad = 0.0
-            phase = 1  # propagating
+            for node, _ in saved:
+                node.grad = 0.0
             self.grad = seed
             for node in order:
                 a = node._a
@@ -265,105 +224,24 @@ class Value:
                 b = node._b
                 if b is not None:
                     b.grad += g * node._db
-            # Final values first, then plain stores: storing twice is harmless.
             totals = [(node, node.grad + g) for node, g in saved]
-            phase = 2  # storing
             for node, total in totals:
                 node.grad = total
         except BaseException:
-            _finish_interrupted_backward(phase, order, saved, totals if phase == 2 else [])
+            if totals is None:  # undo
+                for node in order:
+                    node.grad = 0.0
+                for node, g in saved:
+                    node.grad = g
+            else:  # complete (storing twice is harmless)
+                for node, total in totals:
+                    node.grad = total
             raise
 
     def zero_grad(self) -> None:
         """Set ``grad`` to 0.0 on this Value and every Value it depends on."""
         for node in reverse_topological(self):
             node.grad = 0.0
-
-    def detach(self) -> Value:
-        """A new leaf with the same data (and label): gradients stop here."""
-        return Value(self.data, self.label)
-
-    # -- PyTorch's scalar idioms -------------------------------------------------
-
-    def item(self) -> float:
-        """The value as a plain float, as ``tensor.item()`` (the same as ``data``)."""
-        return self.data
-
-    def __format__(self, spec: str) -> str:
-        """``f"{loss:.4f}"`` formats ``data``; an empty spec gives the repr, as ``str(v)``."""
-        return format(self.data, spec) if spec else repr(self)
-
-    # float(v), math.exp(v), int(v) and round(v) would hand back a plain number and
-    # silently drop the gradient, so they stay errors; these say why and what to write.
-
-    def __float__(self) -> float:
-        raise _plain_number_error("float() and the math module")
-
-    def __int__(self) -> int:
-        raise _plain_number_error("int()")
-
-    def __round__(self, ndigits: int | None = None) -> float:
-        raise _plain_number_error("round()")
-
-    # -- micrograd's names: code written for micrograd and its lecture runs as is --
-
-    @property
-    def _prev(self) -> set[Value]:
-        """micrograd's parents: a set (``a * a`` has one; ``parents`` keeps both, in order)."""
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        """The op as micrograd draws it: "+", "*", "**2", "ReLU", "tanh"...; "" for a leaf."""
-        op = self.op
-        if op == "pow" and self._b is None:  # a number exponent is part of the symbol
-            c = self._db
-            return f"**{int(c) if c.is_integer() else c}"
-        return _MICROGRAD_OPS.get(op, op)
-
-    def _backward(self) -> None:
-        """One node's step of the chain rule: add ``grad * local derivative`` to each parent's ``grad``.
-
-        micrograd's lecture runs these by hand, root first; in reverse topological
-        order they add exactly what ``backward()`` adds.  A leaf does nothing.
-        """
-        if _blocks(self):  # a dead relu passes nothing on, as in backward()
-            return
-        g = self.grad
-        info = node_info(self)
-        for p, d in zip(info.parents, info.local_grads):
-            p.grad += g * d
-
-    # -- copy, deepcopy and pickle at any depth -----------------------------------
-    # By default pickle and deepcopy recurse into a node's parents, so a chain a
-    # few hundred ops deep overflows the stack.  Instead, a node hands over, ahead
-    # of itself, every node it depends on, parents first: each of those finds its
-    # own parents already copied and needs no recursion.
-
-    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
-        state = tuple(getattr(self, name) for name in _SLOTS)
-        pending = _copying.pending
-        if id(self) in pending:  # in an ancestor list being copied: parents come earlier in it
-            pending.discard(id(self))
-            return (_new_value, (), state)
-        ancestors = reverse_topological(self)
-        ancestors.reverse()
-        ancestors.pop()  # self
-        # ids, not nodes: an abandoned copy must not keep a graph alive, and a
-        # stale id can at worst make a node take the recursive path.
-        _copying.pending = {id(node) for node in ancestors}
-        return (_new_value, (ancestors,), state)
-
-    def __setstate__(self, state: tuple[Any, ...]) -> None:
-        for name, value in zip(_SLOTS, state, strict=True):
-            setattr(self, name, value)
-
-    def __copy__(self) -> Value:
-        """A node with the same data, grad, label and parents (the parents are shared)."""
-        out = _new(Value)
-        out.__setstate__(tuple(getattr(self, name) for name in _SLOTS))
-        return out
-
 
     # -- arithmetic: + - * / ** and unary -, abs -------------------------------
     # Plain numbers are accepted on either side; they become operands, not nodes.
@@ -443,30 +321,8 @@ class Value:
         out = math.fabs(x)
         return _node(out, "abs", self, _d_abs(x, out))
 
-    # -- comparisons: by value, returning bool.  == and hash stay by identity, --
-    # -- so Values can be kept in sets and dicts (as PyTorch tensors can).      --
-
-    def __lt__(self, other: Value | float) -> bool:
-        o = _compare_operand(other)
-        return NotImplemented if o is None else self.data < o
-
-    def __le__(self, other: Value | float) -> bool:
-        o = _compare_operand(other)
-        return NotImplemented if o is None else self.data <= o
-
-    def __gt__(self, other: Value | float) -> bool:
-        o = _compare_operand(other)
-        return NotImplemented if o is None else self.data > o
-
-    def __ge__(self, other: Value | float) -> bool:
-        o = _compare_operand(other)
-        return NotImplemented if o is None else self.data >= o
-
-    __hash__ = object.__hash__
-
     # -- elementwise functions ---------------------------------------------------
-    # The smooth ones are made, each with its derivative, from one row of the
-    # table after this class: x.exp(), x.log(), ..., and exp(x), log(x), ...
+    # The table after this class makes the smooth ones (declared here for type checkers).
     if TYPE_CHECKING:
         def exp(self) -> Value: ...
         def log(self) -> Value: ...
@@ -480,15 +336,13 @@ class Value:
     def relu(self) -> Value:
         """max(x, 0), NaN for NaN.  relu'(0) = 0, as in PyTorch.
 
-        Where x <= 0 the gradient stops here, whatever comes from above (an
-        infinite derivative of sqrt at 0, say), as in PyTorch: the parent gets
-        0, not 0 * inf = NaN.
+        Where x <= 0 the gradient stops here, whatever comes from above (sqrt's
+        infinite derivative at 0, say), as in PyTorch: 0 for the parent, not NaN.
         """
         x = self.data
         if x <= 0.0:
-            # The edge is recorded with no local derivative (a one-parent n-ary
-            # node): backward's loop adds nothing along it, at no cost to other
-            # nodes, and traversals still see the parent.
+            # recorded with no local derivative (a one-parent n-ary node): backward
+            # adds nothing along the edge, at no cost to other nodes
             return _node(0.0, "relu", (self,), ())
         return _node(x, "relu", self, 1.0)  # NaN included: it propagates, as in PyTorch
 
@@ -501,64 +355,12 @@ class Value:
         return _node(out, "leaky_relu", self, _d_leaky_relu(x, slope, out), None, slope)
 
 
-def _plain_number_error(what: str) -> TypeError:
-    return TypeError(
-        f"a Value cannot become a plain number here: {what} would drop its gradient without a word. "
-        "Use the Value's own op (v.exp(), v.tanh(), or autograd_lite.exp(v)) to stay in the graph, "
-        "and v.item() or v.data when you want the number itself (round(v.item(), 2))")
-
-
-# micrograd's symbols for the ops it has; the rest keep their names (div and sub are
-# single nodes here, where micrograd builds them from * and **-1, or + and neg).
-_MICROGRAD_OPS = {"add": "+", "sub": "-", "rsub": "-", "mul": "*", "div": "/", "rdiv": "/", "pow": "**",
-                  "rpow": "**", "neg": "-", "relu": "ReLU"}
-
-
-def _finish_interrupted_backward(phase: int, order: list[Value], saved: list[tuple[Value, float]],
-                                 totals: list[tuple[Value, float]]) -> None:
-    """After an exception inside backward(), leave each .grad as it was or as completed.
-
-    Before the stores (phase 0 and 1) the call is undone: every node in the
-    graph goes back to its earlier grad (0.0 unless set aside).  During the
-    stores (phase 2) it is completed: the stores are repeated.
-    """
-    if phase == 1:
-        for node in order:
-            node.grad = 0.0
-    if phase < 2:
-        for node, g in saved:
-            node.grad = g
-    else:
-        for node, total in totals:
-            node.grad = total
-
-
-_SLOTS = Value.__slots__
-
-
-class _Copying(threading.local):
-    def __init__(self) -> None:
-        self.pending: set[int] = set()  # ids of the nodes a copy in progress hands over ahead of a node
-
-
-_copying = _Copying()
-
-
-def _new_value(ancestors: list[Value] | None = None) -> Value:
-    """pickle's and deepcopy's constructor (the ancestors are already rebuilt by then)."""
-    return _new(Value)
-
-
-
-
 # -- the derivative rules: one per primitive, for every order ------------------------
-# A rule is one partial per operand (None: that operand is never a Value), called as
-# partial(*operands, out) and returning d(out)/d(operand).  Partials are written with
-# functions that take floats and Values alike, so the forward calls them with floats
-# (the first derivative) and nested grad with Values (every higher one).  Divisions,
-# powers and logs inside a rule use the IEEE builders below (_divide, _power,
-# _logarithm): at a singular point a derivative is inf or nan, as in PyTorch, never
-# an exception.  A piecewise-constant derivative is a number at every order.
+# A rule is one partial per operand of node_info's operands (None: never a Value),
+# called as partial(*operands, out) and returning d(out)/d(operand), with floats (the
+# forward, first order) or Values (nested grad).  Inside a rule, /, ** and log are the
+# IEEE builders below (_divide, _power, _logarithm): at a singular point a derivative
+# is inf or nan, as in PyTorch, never an exception.  A kink's derivative is a number.
 
 def _one(*_: Any) -> float:
     return 1.0
@@ -603,12 +405,8 @@ def _d_pow_y(x: Any, y: Any, out: Any) -> Any:
 
 
 def _masked(v: Value) -> Value:
-    """0, with v kept as its parent (local derivative 0): PyTorch's ``where(cond, 0, v)``.
-
-    Its derivative rules pick 0 this way at a singular point (pow at x = 0), so a
-    higher derivative is what PyTorch's is: 0 times v's own derivative, which is
-    nan where that is infinite.
-    """
+    """0, with v as its parent (local derivative 0): PyTorch's ``where(cond, 0, v)``, so a
+    higher derivative at pow's singular point is 0 times v's own, nan where that is inf."""
     return _node(0.0, "mask", v, 0.0)
 
 
@@ -633,9 +431,7 @@ _RULES["leaky_relu"] = (_d_leaky_relu, None)
 
 
 # -- the smooth elementwise primitives: forward and derivative, one row each -------
-# Each row makes the Value method (x.exp()) and the module function (exp(x), which
-# takes plain numbers too) from the float kernel of the forward and the rule
-# d(out)/dx, written with x and out.
+# A row's float kernel and rule d(out)/dx make the method x.exp() and the function exp(x).
 
 def _elementwise(op: str, forward: Callable[[float], float], derivative: Callable[[Any, Any], Any],
                  doc: str) -> Callable[[Any], Any]:
@@ -644,35 +440,33 @@ def _elementwise(op: str, forward: Callable[[float], float], derivative: Callabl
         out = forward(x)
         return _node(out, op, self, derivative(x, out))
 
-    def function(x: Any) -> Any:
-        return method(x) if type(x) is Value else forward(to_float(x, f"{op}()"))
-
     _RULES[op] = (derivative,)
     method.__name__, method.__qualname__, method.__doc__ = op, f"Value.{op}", doc
     setattr(Value, op, method)
+    return _function(op, method, forward, doc)
+
+
+def _function(op: str, method: Callable[[Value], Value], kernel: Callable[[float], float],
+              doc: str) -> Callable[[Any], Any]:
+    """The module function of a one-operand op: the op on a Value, its float kernel on a number."""
+    def function(x: Any) -> Any:
+        return method(x) if type(x) is Value else kernel(to_float(x, f"{op}()"))
+
     function.__name__ = function.__qualname__ = op
-    function.__doc__ = f"{op}(x): ``x.{op}()`` for a Value (recorded in the graph); a float for a number.\n\n{doc}"
+    function.__doc__ = f"{op}(x): recorded in the graph for a Value; a float for a plain number.\n\n{doc}"
     return function
 
 
 sin: Callable[[Any], Any]  # (sin's and cos's rules use each other)
 cos: Callable[[Any], Any]
-exp = _elementwise("exp", _exp, lambda x, out: out,
-                   "e ** x.  Raises OverflowError above x ~ 709.78.")
-log = _elementwise("log", _log, lambda x, out: _divide(1.0, x),
-                   "Natural logarithm; ValueError for x <= 0.")
-sqrt = _elementwise("sqrt", _sqrt, lambda x, out: _divide(0.5, out),
-                    "Square root; ValueError for x < 0.  sqrt'(0) is inf, as in PyTorch.")
-tanh = _elementwise("tanh", math.tanh, lambda x, out: 1.0 - out * out,
-                    "Hyperbolic tangent (stable for any finite x).")
-sigmoid = _elementwise("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out),
-                       "1 / (1 + e**-x), computed without overflow at any x.")
-softplus = _elementwise("softplus", _softplus, lambda x, out: sigmoid(x),
-                        "log(1 + e**x), computed without overflow at any x.")
-sin = _elementwise("sin", partial(_trig, math.sin, "sin"), lambda x, out: cos(x),
-                   "Sine (x in radians).")
-cos = _elementwise("cos", partial(_trig, math.cos, "cos"), lambda x, out: -sin(x),
-                   "Cosine (x in radians).")
+exp = _elementwise("exp", _exp, lambda x, out: out, "e ** x; OverflowError above x ~ 709.78.")
+log = _elementwise("log", _log, lambda x, out: _divide(1.0, x), "Natural logarithm; ValueError for x <= 0.")
+sqrt = _elementwise("sqrt", _sqrt, lambda x, out: _divide(0.5, out), "x ** 0.5; ValueError for x < 0; sqrt'(0) is inf.")
+tanh = _elementwise("tanh", math.tanh, lambda x, out: 1.0 - out * out, "Hyperbolic tangent.")
+sigmoid = _elementwise("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out), "1 / (1 + e**-x), never overflows.")
+softplus = _elementwise("softplus", _softplus, lambda x, out: sigmoid(x), "log(1 + e**x), never overflows.")
+sin = _elementwise("sin", partial(_trig, math.sin, "sin"), lambda x, out: cos(x), "Sine (x in radians).")
+cos = _elementwise("cos", partial(_trig, math.cos, "cos"), lambda x, out: -sin(x), "Cosine (x in radians).")
 
 
 def _divide(a: Any, b: Any, out: float | None = None) -> Any:
@@ -714,11 +508,9 @@ def _logarithm(x: Any) -> Any:
 
 
 def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, ...]:
-    """The local derivatives of node toward its parents, from the op's rule.
-
-    Floats by default (the rule called on the operands' values: what the forward
-    stored, which a test checks bit for bit); Values with ``create_graph=True``,
-    so that a gradient built from them can be differentiated again.
+    """The local derivatives of node toward its parents, from the op's rule: floats (what
+    the forward stored, bit for bit), or Values with ``create_graph=True``, so that a
+    gradient built from them can be differentiated again.
 
     >>> x = Value(4.0)
     >>> local_derivatives(x * x), local_derivatives(x.sqrt())
@@ -739,15 +531,8 @@ def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, 
 
 
 def register_rule(op: str, partials: tuple[Callable[..., Any] | None, ...]) -> None:
-    """Register the derivative rule of an op made outside this module (custom.primitive).
-
-    Each partial takes the op's operands (not its output) and returns the
-    derivative toward that operand; None marks an operand that is never a Value.
-
-    >>> register_rule("triple", (lambda x: 3.0,))
-    >>> "triple" in rule_ops()
-    True
-    """
+    """Register the rule of an op made outside this module (custom.primitive): one partial per
+    operand, taking the operands (not the output); None for an operand that is never a Value."""
     # the engine calls partial(*operands, out); a registered partial takes the operands only
     _RULES[op] = tuple(None if p is None else (lambda *a, p=p: p(*a[:-1])) for p in partials)
 
@@ -761,11 +546,10 @@ def record(data: float, op: str, parents: tuple[Any, ...], local_grads: tuple[An
            kept: Any = None, more: Any = None) -> Value:
     """Record one node with any number of parents, made by an op outside this module.
 
-    ``parents`` and ``local_grads`` (tuples, aligned) are all backward needs.
-    ``kept`` and ``more`` are the op's own: node_info reports ``kept`` as the
-    operands (custom.primitive passes every argument, numbers included),
-    unless the op registered how to read them (``register_nary``: nary.py's
-    sum and dot keep less, to stay fast).
+    ``parents`` and ``local_grads`` (aligned tuples) are all backward needs.
+    node_info reports ``kept`` as the operands (custom.primitive keeps every
+    argument), unless the op told it how to read ``kept`` and ``more`` with
+    ``register_nary`` (nary.py's sum and dot keep less, to stay fast).
 
     >>> x = Value(2.0)
     >>> y = record(6.0, "triple", (x,), (3.0,), (x,)); y.backward(); x.grad
@@ -779,14 +563,9 @@ _NARY: dict[str, tuple[Callable[..., tuple[Any, ...]], Callable[..., tuple[Any, 
 
 
 def register_nary(op: str, operands: Callable[..., tuple[Any, ...]], partials: Callable[..., tuple[Any, ...]]) -> None:
-    """Tell node_info and local_derivatives how to read the nodes an n-ary op records.
-
-    Both are called as ``f(parents, local_grads, kept, more)`` with what the op
-    passed to ``record``: ``operands`` returns the operands in mathematical
-    order, ``partials`` each parent's local derivative written with the
-    operands (Values where they are Values), so higher orders can
-    differentiate it.
-    """
+    """Tell node_info and local_derivatives how to read an n-ary op's nodes.  Both get
+    ``(parents, local_grads, kept, more)`` as passed to ``record``: ``operands`` returns the
+    operands in order, ``partials`` each parent's local derivative written with them."""
     _NARY[op] = (operands, partials)
 
 
@@ -813,20 +592,16 @@ _NUMBER_FIRST = frozenset({"rsub", "rdiv", "rpow"})
 def node_info(v: Value) -> NodeInfo:
     """What ``v`` was computed from: its op, parents, local derivatives and operands.
 
-    The one way other modules (checks, drawings, the compiler) read a node;
-    how a node stores these is this module's business.  Operands, by op:
-    ``x + 3`` gives ``(x, 3.0)``; ``3 - x`` is op "rsub" with ``(3.0, x)`` (as
-    are "rdiv" and "rpow"); ``x.leaky_relu(s)`` gives ``(x, s)``; ``sum(items)``
-    the items in order (``0.0 + i0 + i1 + ...``); ``dot(ws, xs, b)`` gives
+    The one way other modules (checks, drawings, the compiler) read a node.
+    Operands, by op: ``x + 3`` gives ``(x, 3.0)``; ``3 - x`` is op "rsub" with
+    ``(3.0, x)`` (as are "rdiv" and "rpow"); ``x.leaky_relu(s)`` ``(x, s)``;
+    ``sum(items)`` the items (``0.0 + i0 + i1 + ...``); ``dot(ws, xs, b)``
     ``(b, w0, x0, w1, x1, ...)``, summed left to right; a custom primitive its
     arguments.
 
-    >>> x = Value(2.0, label="x")
-    >>> info = node_info(3 - x)
-    >>> info.op, info.parents, info.local_grads, info.operands
-    ('rsub', (Value(data=2.0, grad=0.0, label='x'),), (-1.0,), (3.0, Value(data=2.0, grad=0.0, label='x')))
-    >>> node_info(x)
-    NodeInfo(op='', parents=(), local_grads=(), operands=())
+    >>> x = Value(2.0)
+    >>> node_info(3 - x)
+    NodeInfo(op='rsub', parents=(Value(data=2.0, grad=0.0),), local_grads=(-1.0,), operands=(3.0, Value(...)))
     """
     a = v._a
     op = v.op
@@ -848,11 +623,7 @@ def node_info(v: Value) -> NodeInfo:
 
 
 def argument_slot(x: Value) -> Value:
-    """A new node equal to x with x as its parent (op "id"): the functional API's argument slot.
-
-    >>> x = Value(2.0); node_info(argument_slot(x)).op
-    'id'
-    """
+    """A new node equal to x with x as its parent (op "id"): the functional API's argument slot."""
     return _node(x.data, "id", x, 1.0)
 
 
@@ -865,21 +636,9 @@ def _data(x: Any) -> float:
     return x.data if type(x) is Value else float(x)
 
 
-# -- the kinks as module functions: work on Values and on plain numbers ------------
-
-def relu(x: Any) -> Any:
-    """relu(x): ``x.relu()`` for a Value (recorded in the graph); a float for a plain number (NaN stays NaN)."""
-    if type(x) is Value:
-        return x.relu()
-    x = to_float(x, "relu()")
-    return 0.0 if x <= 0.0 else x
-
-
-def abs(x: Any) -> Any:  # shadows the builtin on purpose: autograd_lite.abs, like torch.abs (the engine uses math.fabs)
-    """abs(x): ``abs(v)`` for a Value (recorded in the graph; abs'(0) = 0); a float for a plain number."""
-    if type(x) is Value:
-        return x.__abs__()
-    return math.fabs(to_float(x, "abs()"))
+# -- the kinks as module functions: on Values and on plain numbers ------------------
+relu = _function("relu", Value.relu, lambda x: 0.0 if x <= 0.0 else x, "max(x, 0); NaN stays NaN.")
+abs = _function("abs", Value.__abs__, math.fabs, "abs'(0) = 0, as in PyTorch.")  # shadows the builtin, as torch.abs
 
 
 def leaky_relu(x: Any, slope: float = 0.01) -> Any:
@@ -888,7 +647,3 @@ def leaky_relu(x: Any, slope: float = 0.01) -> Any:
         return x.leaky_relu(slope)
     x = to_float(x, "leaky_relu()")
     return x if x > 0.0 else to_float(slope, "leaky_relu slope") * x
-
-
-def _compare_operand(x: Any) -> float | None:
-    return x.data if type(x) is Value else _constant(x, "comparison")

@@ -7,6 +7,7 @@ output up to the next blank line) is wrapped in a fenced ``pycon`` block before 
 
 from __future__ import annotations
 
+import inspect
 from typing import Any
 
 import griffe
@@ -70,3 +71,17 @@ class MadeAtImport(griffe.Extension):
             doc = getattr(getattr(autograd_lite.engine.Value, name, None), "__doc__", None)
             if member.docstring is None and not name.startswith("_") and doc:
                 member.docstring = griffe.Docstring(doc, parent=member)
+        # The module functions the same table makes (exp(x), ...), and relu(x) and abs(x), are
+        # assignments in the source; on the site they are functions, with the live docstring.
+        engine = pkg["engine"]
+        for name in autograd_lite.engine.__all__ + ["abs"]:
+            live = getattr(autograd_lite.engine, name)
+            member = engine.members.get(name)
+            if member is None or not member.is_attribute or not inspect.isfunction(live):
+                continue
+            parameters = [griffe.Parameter(p.name, kind=griffe.ParameterKind[p.kind.name.lower()])
+                          for p in inspect.signature(live).parameters.values()]
+            function = griffe.Function(name, lineno=member.lineno, endlineno=member.endlineno,
+                                       parameters=griffe.Parameters(*parameters))
+            function.docstring = griffe.Docstring(live.__doc__ or "", parent=function)
+            engine.set_member(name, function)

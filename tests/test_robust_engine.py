@@ -48,8 +48,8 @@ def _graph() -> tuple[Value, list[Value]]:
 # -- 2. an exception inside backward() leaves every grad as it was or as completed ---
 
 # what backward() runs (entering and leaving the modes is not part of it)
-_BACKWARD_CODE = {"backward", "reverse_topological", "_vjp", "_stored_locals", "_blocks", "_data",
-                  "_finish_interrupted_backward", "<listcomp>", "<genexpr>"}
+_BACKWARD_CODE = {"backward", "reverse_topological", "checked_backward", "_vjp", "_stored_locals", "_blocks",
+                  "_data", "<listcomp>", "<genexpr>"}
 
 
 class _InterruptAt:
@@ -81,8 +81,8 @@ def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
     after = [n.grad for n in nodes]
     assert before != after
 
-    engine_file = sys.modules["autograd_lite.engine"].__file__
-    counter = _InterruptAt(0, {engine_file})
+    engine_files = {sys.modules[m].__file__ for m in ("autograd_lite.engine", "autograd_lite._modes")}
+    counter = _InterruptAt(0, engine_files)
     for n, g in zip(nodes, before, strict=True):
         n.grad = g
     sys.settrace(counter)
@@ -97,7 +97,7 @@ def _interrupted_backward_outcomes(anomaly: bool) -> tuple[int, int]:
     for k in range(1, total + 1):
         for n, g in zip(nodes, before, strict=True):
             n.grad = g
-        sys.settrace(_InterruptAt(k, {engine_file}))
+        sys.settrace(_InterruptAt(k, engine_files))
         try:
             with detect_anomaly() if anomaly else contextlib.nullcontext():
                 out.backward()

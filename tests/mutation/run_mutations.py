@@ -43,8 +43,8 @@ MUTANTS: dict[str, list[tuple[str, ...]]] = {
          "        seen.add(node)\n        order.append(node)\n"),
         ("    order.reverse()\n    return order", "    return order")],
     "relu'(0) = 1 instead of 0": [
-        ("        if x <= 0.0:\n            # The edge is recorded with no local derivative",
-         "        if x < 0.0:\n            # The edge is recorded with no local derivative")],
+        ("        if x <= 0.0:\n            # recorded with no local derivative",
+         "        if x < 0.0:\n            # recorded with no local derivative")],
     "sigmoid' with the wrong sign": [
         ("lambda x, out: out * (1.0 - out),", "lambda x, out: out * (out - 1.0),")],
     "pow' = y x^y (exponent off by one)": [
@@ -61,8 +61,8 @@ MUTANTS: dict[str, list[tuple[str, ...]]] = {
     "dot: a first-layer neuron's bias gets no gradient": [
         ("(*ws, bias), (*xs, 1.0), 0, bias)", "(*ws, bias), (*xs, 0.0), 0, bias)", "nary.py")],
     "second backward counts earlier gradients again": [
-        ("                    saved.append((node, node.grad))\n                    node.grad = 0.0\n",
-         "                    saved.append((node, node.grad))\n")],
+        ("            for node, _ in saved:\n                node.grad = 0.0\n",
+         "            for node, _ in saved:\n                pass\n")],
     "higher order: the rules called with floats (constants, so second derivatives vanish)": [
         ("local_derivatives(node, create_graph=True) if create_graph",
          "local_derivatives(node, create_graph=False) if create_graph", "functional.py")],
