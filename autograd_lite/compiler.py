@@ -56,6 +56,8 @@ from autograd_lite import engine
 from autograd_lite.engine import Value, is_anomaly_enabled, is_grad_enabled, node_info, reverse_topological
 
 __all__ = ["compile", "CompiledFunction", "CompileError"]
+# The numpy backend (compiler_numpy.py) builds on Node, Program, FORWARD, PY_NAMESPACE, atom, chunked_sum,
+# py_local, python_source and exec_source: an internal API, outside __all__.
 
 _MAX_TRACES = 64      # distinct static keys / argument shapes kept per compiled function
 _CHUNK = 64           # terms per line in a long sum or dot: Python's parser nests a + b + c ... one level per term
@@ -111,7 +113,7 @@ def _k_softplus(x: float) -> float:
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
-_PY_NAMESPACE = {
+PY_NAMESPACE = {
     "_exp": math.exp, "_log": math.log, "_sqrt": math.sqrt, "_tanh": math.tanh, "_sin": math.sin,
     "_cos": math.cos, "_pow": _k_pow, "_dpow_base": _k_dpow_base, "_dpow_exponent": _k_dpow_exponent,
     "_sigmoid": _k_sigmoid, "_softplus": _k_softplus, "_inf": math.inf, "_nan": math.nan,
@@ -120,7 +122,7 @@ _PY_NAMESPACE = {
 # Each op: the forward as an expression of its operands' names (a, b; c for a
 # number), and the local derivative toward each Value operand.  ``out`` is the
 # node's own name.  These are the engine's formulas, so values match to the bit.
-_FORWARD = {
+FORWARD = {
     "add": "{0} + {1}", "sub": "{0} - {1}", "rsub": "{0} - {1}", "mul": "{0} * {1}", "div": "{0} / {1}",
     "rdiv": "{0} / {1}", "pow": "_pow({0}, {1})", "rpow": "_pow({0}, {1})", "neg": "-{0}", "abs": "abs({0})",
     "exp": "_exp({0})", "log": "_log({0})", "sqrt": "_sqrt({0})", "tanh": "_tanh({0})",
@@ -157,7 +159,7 @@ def _py_locals(op: str, a: str, b: str | None, out: str, a_is_value: bool, b_is_
 
 # -- the trace ------------------------------------------------------------------------
 
-class _Node:
+class Node:
     """One op of the traced program: what the code generators read."""
 
     __slots__ = ("name", "op", "operands", "contribs", "batched", "needs_grad", "value")
@@ -165,8 +167,8 @@ class _Node:
     def __init__(self, name: str, op: str, operands: tuple, batched: bool, needs_grad: bool, value: float) -> None:
         self.name = name          # the variable holding its value
         self.op = op              # engine op name; "" for an input or a parameter
-        self.operands = operands  # operand _Nodes or floats, in the forward's order
-        self.contribs: list = []  # backward: (parent _Node, local-derivative spec), in backward()'s order
+        self.operands = operands  # operand Nodes or floats, in the forward's order
+        self.contribs: list = []  # backward: (parent Node, local-derivative spec), in backward()'s order
         self.batched = batched    # depends on a traced argument (varies per sample)
         self.needs_grad = needs_grad  # depends on a parameter
         self.value = value        # the value seen when tracing (for constants and checks)
@@ -174,21 +176,21 @@ class _Node:
 
 class _Guard(NamedTuple):
     after: int            # index in program.nodes after which both sides are known
-    left: Any             # _Node or float
+    left: Any             # Node or float
     op: str               # "<", "<=", ">", ">="
     right: Any
     outcome: bool         # what the trace saw
 
 
-class _Program(NamedTuple):
-    nodes: list           # _Nodes in forward (topological) order, op nodes only
-    inputs: list          # per argument: None (static), a _Node (scalar) or a list of _Nodes
-    params: list          # the parameter _Nodes in use, aligned with param_index
+class Program(NamedTuple):
+    nodes: list           # Nodes in forward (topological) order, op nodes only
+    inputs: list          # per argument: None (static), a Node (scalar) or a list of Nodes
+    params: list          # the parameter Nodes in use, aligned with param_index
     param_index: list     # index into the compiled function's params, per params entry
-    root: Any             # _Node, or a float if the output does not depend on anything traced
+    root: Any             # Node, or a float if the output does not depend on anything traced
     guards: list
     signature: tuple      # the graph's shape, constants and comparisons: for comparing two traces
-    aux: list             # extra per-sample outputs (fit's model outputs): _Nodes or floats
+    aux: list             # extra per-sample outputs (fit's model outputs): Nodes or floats
 
 
 _COMPARE = {"__lt__": "<", "__le__": "<=", "__gt__": ">", "__ge__": ">="}
@@ -280,13 +282,13 @@ def _arg_names(fn: Callable, n: int) -> list[str]:
 
 def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_names: list,
            aux: bool = False, only_fingerprint: bool = False) -> Any:
-    """Run fn once on fresh leaves and turn the graph it builds into a _Program."""
+    """Run fn once on fresh leaves and turn the graph it builds into a Program."""
     used: set = set()
 
     def fresh(base: str) -> str:
         name = base
         k = 1
-        while name in used or name.startswith("_") or name in _PY_NAMESPACE:
+        while name in used or name.startswith("_") or name in PY_NAMESPACE:
             name = f"{base}_{k}"
             k += 1
         used.add(name)
@@ -294,7 +296,7 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
 
     # 1. the arguments as leaves
     arg_names = _arg_names(fn, len(args))
-    leaves: dict = {}      # Value -> _Node (inputs and parameters)
+    leaves: dict = {}      # Value -> Node (inputs and parameters)
     call_args: list = []
     inputs: list = []
     for i, (a, static) in enumerate(zip(args, statics)):
@@ -303,19 +305,19 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
             inputs.append(None)
         elif isinstance(a, (list, tuple)):
             vs = [Value(float(x)) for x in a]
-            ns = [_Node(fresh(f"{arg_names[i]}_{j}"), "", (), True, False, v.data) for j, v in enumerate(vs)]
+            ns = [Node(fresh(f"{arg_names[i]}_{j}"), "", (), True, False, v.data) for j, v in enumerate(vs)]
             leaves.update(zip(vs, ns))
             call_args.append(vs)
             inputs.append(ns)
         else:
             v = Value(float(a))
-            n = _Node(fresh(arg_names[i]), "", (), True, False, v.data)
+            n = Node(fresh(arg_names[i]), "", (), True, False, v.data)
             leaves[v] = n
             call_args.append(v)
             inputs.append(n)
     param_nodes = {}
     for k, (p, pname) in enumerate(zip(params, param_names)):
-        param_nodes[p] = (k, _Node(fresh(_identifier(p.label, "") or pname), "", (), False, True, p.data))
+        param_nodes[p] = (k, Node(fresh(_identifier(p.label, "") or pname), "", (), False, True, p.data))
 
     # 2. run fn, watching comparisons, .data reads and the global random state
     state = random.getstate()
@@ -353,7 +355,7 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
         return fingerprint
 
     nodes: list = []
-    of: dict = {}          # Value -> _Node, or float for a constant
+    of: dict = {}          # Value -> Node, or float for a constant
     used_params: list = []
     stray: list = []
     counter = 0
@@ -371,16 +373,16 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
                 if v.label or v.grad:
                     stray.append(v)
             continue
-        if info.op not in _FORWARD and info.op not in ("sum", "dot"):
+        if info.op not in FORWARD and info.op not in ("sum", "dot"):
             raise _Unsupported(f"the op {info.op!r} (a custom primitive: compiled code cannot call it)")
         operands = tuple(of[o] if type(o) is Value else float(o) for o in info.operands)
-        live = [o for o in operands if type(o) is _Node]
+        live = [o for o in operands if type(o) is Node]
         if not live:
             of[v] = v.data  # depends on nothing traced: folded to its value
             continue
         name = fresh(_identifier(v.label, "") or f"t{counter}")
         counter += 1
-        n = _Node(name, info.op, operands, any(o.batched for o in live), any(o.needs_grad for o in live), v.data)
+        n = Node(name, info.op, operands, any(o.batched for o in live), any(o.needs_grad for o in live), v.data)
         of[v] = n
         nodes.append(n)
         n.contribs = _contributions(n, info, of)
@@ -395,9 +397,9 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
     for a, sym, b, outcome in rec.comparisons:
         left = of.get(a, a.data) if type(a) is Value else a
         right = of.get(b, b.data) if type(b) is Value else b
-        if type(right) is not _Node and type(right) is not float:
+        if type(right) is not Node and type(right) is not float:
             right = float(right)
-        sides = [s for s in (left, right) if type(s) is _Node]
+        sides = [s for s in (left, right) if type(s) is Node]
         if not sides:
             continue
         if type(a) is Value and a not in of or type(b) is Value and b not in of:
@@ -414,13 +416,13 @@ def _trace(fn: Callable, args: Sequence, statics: tuple, params: list, param_nam
             raise _Unsupported("an output the value does not depend on")
         aux_nodes.append(of[v] if type(v) is Value else float(v))
     signature = tuple(fingerprint)
-    return _Program(nodes, inputs, [n for _, n in used_params], [k for k, _ in used_params], root, guards,
+    return Program(nodes, inputs, [n for _, n in used_params], [k for k, _ in used_params], root, guards,
                     signature, aux_nodes)
 
 
 
-def _contributions(n: _Node, info: Any, of: dict) -> list:
-    """(parent _Node, local spec) for each parent that needs a gradient, in node_info.parents order.
+def _contributions(n: Node, info: Any, of: dict) -> list:
+    """(parent Node, local spec) for each parent that needs a gradient, in node_info.parents order.
 
     The spec is ("expr", operand index) for the simple ops, ("dot", partner) and
     ("one",) for the n-ary ones; the code generators turn it into an expression.
@@ -461,7 +463,7 @@ def _contributions(n: _Node, info: Any, of: dict) -> list:
         for i, is_v in enumerate(values):
             if is_v:
                 specs.append((n.operands[i], ("expr", i)))
-    return [(p, s) for p, s in specs if type(p) is _Node and p.needs_grad]
+    return [(p, s) for p, s in specs if type(p) is Node and p.needs_grad]
 
 
 def _is_value(x: Any) -> bool:
@@ -470,8 +472,9 @@ def _is_value(x: Any) -> bool:
 
 # -- code generation: the python backend -----------------------------------------------
 
-def _atom(x: Any) -> str:
-    if type(x) is _Node:
+def atom(x: Any) -> str:
+    """A traced operand as generated code names it: a node's variable, or a number literal."""
+    if type(x) is Node:
         return x.name
     if math.isnan(x):
         return "_nan"
@@ -480,7 +483,7 @@ def _atom(x: Any) -> str:
     return repr(x)
 
 
-def _chunked_sum(target: str, first: str, terms: list, indent: str) -> list:
+def chunked_sum(target: str, first: str, terms: list, indent: str) -> list:
     """target = first + t0 + t1 + ... as lines of at most _CHUNK terms (left to right, as the engine)."""
     lines = []
     head = first
@@ -491,29 +494,29 @@ def _chunked_sum(target: str, first: str, terms: list, indent: str) -> list:
     return lines
 
 
-def _py_forward(n: _Node, indent: str) -> list:
-    ops = [_atom(o) for o in n.operands]
+def _py_forward(n: Node, indent: str) -> list:
+    ops = [atom(o) for o in n.operands]
     if n.op == "sum":
-        return _chunked_sum(n.name, "0.0", ops, indent)
+        return chunked_sum(n.name, "0.0", ops, indent)
     if n.op == "dot":
         terms = [f"{ops[i]} * {ops[i + 1]}" for i in range(1, len(ops), 2)]
-        return _chunked_sum(n.name, ops[0], terms, indent)
+        return chunked_sum(n.name, ops[0], terms, indent)
     if n.op == "leaky_relu":
         return [f"{indent}{n.name} = {ops[0]} if {ops[0]} > 0.0 else {ops[1]} * {ops[0]}"]
-    return [f"{indent}{n.name} = {_FORWARD[n.op].format(*ops)}"]
+    return [f"{indent}{n.name} = {FORWARD[n.op].format(*ops)}"]
 
 
-def _py_local(child: _Node, spec: tuple) -> str | None:
+def py_local(child: Node, spec: tuple) -> str | None:
     """The local derivative expression; None for an exact 1.0."""
     if spec[0] == "one":
         return None
     if spec[0] == "dot":
-        return _atom(spec[1])
+        return atom(spec[1])
     ops = child.operands
-    a = _atom(ops[0])
-    b = _atom(ops[1]) if len(ops) > 1 else None
-    for i, expr in _py_locals(child.op, a, b, child.name, type(ops[0]) is _Node,
-                              len(ops) > 1 and type(ops[1]) is _Node):
+    a = atom(ops[0])
+    b = atom(ops[1]) if len(ops) > 1 else None
+    for i, expr in _py_locals(child.op, a, b, child.name, type(ops[0]) is Node,
+                              len(ops) > 1 and type(ops[1]) is Node):
         if i == spec[1]:
             if expr == "1.0":
                 return None
@@ -522,7 +525,7 @@ def _py_local(child: _Node, spec: tuple) -> str | None:
     raise AssertionError("unreachable: no local derivative for an operand")
 
 
-def _python_source(prog: _Program) -> str:
+def python_source(prog: Program) -> str:
     """The python backend: one function looping over samples, forward then backward per sample."""
     lines = ["def _kernel(_cols, _n, _P, _seed, _grad, _outs=None, _G0=None):"]
     ind = "    "
@@ -562,11 +565,11 @@ def _python_source(prog: _Program) -> str:
         for g in guards_after.get(i, []):
             lines.append(_py_guard(g, body))
     root = prog.root
-    lines.append(f"{body}_total += {_atom(root)}")
+    lines.append(f"{body}_total += {atom(root)}")
     if prog.aux:
         lines.append(f"{body}if _outs is not None:")
-        lines.append(f"{body}{ind}_outs.append((_i, ({''.join(_atom(a) + ', ' for a in prog.aux)})))")
-    if type(root) is _Node and root.needs_grad:
+        lines.append(f"{body}{ind}_outs.append((_i, ({''.join(atom(a) + ', ' for a in prog.aux)})))")
+    if type(root) is Node and root.needs_grad:
         lines.append(f"{body}if _grad:")
         back, checked = _py_backward(prog)
         lines += [body + ind + line for line in back]
@@ -601,7 +604,7 @@ def _common(a: _Block, b: _Block) -> _Block:
     return a
 
 
-def _py_backward(prog: _Program) -> tuple[list, bool]:
+def _py_backward(prog: Program) -> tuple[list, bool]:
     """The per-sample backward: contributions in backward()'s order, dead relu units' blocks skipped.
 
     A node whose only consumer is a relu gets its gradient only when the relu's
@@ -652,7 +655,7 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
             b.parent.items.append(b)  # here: after the lines that compute the relu's gradient
         g = alias.get(n, f"g_{n.name}")
         if b.cond is not None:
-            used = [o.name for o in n.operands if type(o) is _Node and o not in params]
+            used = [o.name for o in n.operands if type(o) is Node and o not in params]
             blk: _Block | None = b
             while blk is not None and blk.cond is not None:
                 blk.values.update(used)
@@ -660,9 +663,9 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
         for parent, spec in n.contribs:
             if parent in alias:  # the relu's own term: its input's gradient is the relu's inside the block
                 continue
-            local = _py_local(n, spec)
+            local = py_local(n, spec)
             if n.op == "relu" and spec == ("expr", 0):  # a dead relu passes nothing on (not 0 * g)
-                term = f"0.0 if {_atom(n.operands[0])} <= 0.0 else {g}"
+                term = f"0.0 if {atom(n.operands[0])} <= 0.0 else {g}"
             elif local is None:
                 term = g
             elif local == "-1.0":
@@ -704,7 +707,7 @@ def _py_backward(prog: _Program) -> tuple[list, bool]:
 
 
 def _py_guard(g: _Guard, indent: str) -> str:
-    cond = f"{_atom(g.left)} {g.op} {_atom(g.right)}"
+    cond = f"{atom(g.left)} {g.op} {atom(g.right)}"
     cond = f"not ({cond})" if g.outcome else f"({cond})"
     return f"{indent}if {cond}: _failed.append(_i); continue  # guard: the trace saw {g.outcome}"
 
@@ -712,7 +715,7 @@ def _py_guard(g: _Guard, indent: str) -> str:
 # -- the compiled function ----------------------------------------------------------
 
 class _Trace(NamedTuple):
-    program: _Program
+    program: Program
     source: str
     kernel: Callable
     numpy: Any  # the numpy backend's kernel and source, or None
@@ -933,8 +936,8 @@ class CompiledFunction:
         except _Unsupported as e:
             self._fallback(str(e))
             return None
-        source = _python_source(first)
-        kernel = _exec(source, "_kernel", _PY_NAMESPACE)
+        source = python_source(first)
+        kernel = exec_source(source, "_kernel", PY_NAMESPACE)
         numpy_kernel = None
         if self.backend == "numpy":
             from autograd_lite import compiler_numpy
@@ -945,7 +948,8 @@ class CompiledFunction:
         return trace
 
 
-def _exec(source: str, name: str, namespace: dict) -> Callable:
+def exec_source(source: str, name: str, namespace: dict) -> Callable:
+    """Compile generated source and return its function ``name``, run in a copy of ``namespace``."""
     glb = dict(namespace)
     exec(builtins_compile(source, f"<autograd_lite.compile {name}>", "exec"), glb)
     return glb[name]

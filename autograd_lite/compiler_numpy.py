@@ -25,15 +25,15 @@ from typing import Any
 import numpy as np
 
 from autograd_lite.compiler import (
-    _FORWARD,
-    _PY_NAMESPACE,
-    _atom,
-    _chunked_sum,
-    _exec,
-    _Node,
-    _Program,
-    _py_local,
-    _python_source,
+    FORWARD,
+    PY_NAMESPACE,
+    Node,
+    Program,
+    atom,
+    chunked_sum,
+    exec_source,
+    py_local,
+    python_source,
 )
 
 # relu: np.maximum(x, 0.0) is the engine's `0.0 if x <= 0.0 else x` to the bit (NaN stays NaN, -0.0 gives
@@ -80,15 +80,15 @@ def _np_dpow_exponent(x: Any, out: Any) -> Any:
 
 # numpy kernels under _np_ names; the python backend's kernels (for what never varies per sample) as well
 _NAMESPACE = {
-    **_PY_NAMESPACE,
+    **PY_NAMESPACE,
     "_np": np, "_np_sigmoid": _np_sigmoid, "_np_softplus": _np_softplus, "_np_dpow_base": _np_dpow_base,
     "_np_dpow_exponent": _np_dpow_exponent, "_np_params": _np_params, "_inf": np.inf, "_nan": np.nan,
 }
 
 
-def _np_locals(n: _Node, i: int) -> str | None:
+def _np_locals(n: Node, i: int) -> str | None:
     """Local derivative of n toward operand i, as a numpy expression (None: exactly 1)."""
-    ops = [_atom(o) for o in n.operands]
+    ops = [atom(o) for o in n.operands]
     a = ops[0]
     b = ops[1] if len(ops) > 1 else None
     out = n.name
@@ -136,7 +136,7 @@ class _ParamMap:
     gradient vector in one step.
     """
 
-    def __init__(self, name: str, total: _Node, members: list) -> None:
+    def __init__(self, name: str, total: Node, members: list) -> None:
         self.name = name          # the vector variable
         self.total = total        # the sum node
         self.members = members    # its operand nodes, in the sum's order
@@ -152,7 +152,7 @@ _MAP_OPS = {"add", "sub", "rsub", "mul", "neg"}
 _MIN_MAP = 16  # fewer members run faster as scalar lines than as the few numpy calls a map costs
 
 
-def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
+def _find_param_maps(prog: Program, param_pos: dict) -> dict:
     """Sums of many terms, each one op of _MAP_OPS over parameters and numbers (the same op and form in all).
 
     The sum is an ``al.sum`` node, or a chain ``((t0 + 0) + t1) + t2 ...`` as
@@ -161,21 +161,21 @@ def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
     consumers: dict = {}
     for n in prog.nodes:
         for o in n.operands:
-            if type(o) is _Node:
+            if type(o) is Node:
                 consumers.setdefault(o, []).append(n)
     # a term (or a link of a chain) must feed the sum alone: its gradient is then the sum's, and nothing
     # else reads its value
-    taken = {s for g in prog.guards for s in (g.left, g.right) if type(s) is _Node}
-    taken.update(s for s in [prog.root] + list(prog.aux) if type(s) is _Node)
+    taken = {s for g in prog.guards for s in (g.left, g.right) if type(s) is Node}
+    taken.update(s for s in [prog.root] + list(prog.aux) if type(s) is Node)
 
     def alone(m: Any) -> bool:
-        return type(m) is _Node and len(consumers.get(m, ())) == 1 and m not in taken and not m.batched
+        return type(m) is Node and len(consumers.get(m, ())) == 1 and m not in taken and not m.batched
 
-    def form(m: _Node) -> tuple:
-        return (m.op,) + tuple(type(o) is _Node for o in m.operands)
+    def form(m: Node) -> tuple:
+        return (m.op,) + tuple(type(o) is Node for o in m.operands)
 
     def term(m: Any, first: tuple) -> bool:
-        return alone(m) and form(m) == first and all(type(o) is not _Node or o in param_pos for o in m.operands)
+        return alone(m) and form(m) == first and all(type(o) is not Node or o in param_pos for o in m.operands)
 
     maps: dict = {}
     walked: set = set()  # chain links seen from a later link: each chain is walked once
@@ -183,7 +183,7 @@ def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
         links: list = []
         if n.op == "sum" and not n.batched:
             members = list(n.operands)
-            if len(members) < _MIN_MAP or type(members[0]) is not _Node:
+            if len(members) < _MIN_MAP or type(members[0]) is not Node:
                 continue
             first = form(members[0])
             if not all(term(m, first) for m in members):  # a term read twice is not alone
@@ -191,14 +191,14 @@ def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
         elif n.op == "add" and not n.batched and n not in walked:
             # walk the chain back to its first link, t0 + 0.0 (the built-in sum's start; t0 may be an add too)
             chain = [n]
-            while type(chain[-1].operands[1]) is _Node and type(chain[-1].operands[0]) is _Node \
+            while type(chain[-1].operands[1]) is Node and type(chain[-1].operands[0]) is Node \
                     and chain[-1].operands[0].op == "add" and alone(chain[-1].operands[0]):
                 chain.append(chain[-1].operands[0])
             walked.update(chain)
             chain.reverse()
             head = chain[0].operands
             if type(head[1]) is not float or head[1] != 0.0 or math.copysign(1.0, head[1]) < 0.0 \
-                    or type(head[0]) is not _Node:
+                    or type(head[0]) is not Node:
                 continue
             members = [head[0]] + [c.operands[1] for c in chain[1:]]
             first = form(members[0])
@@ -223,15 +223,15 @@ def _find_param_maps(prog: _Program, param_pos: dict) -> dict:
     return maps
 
 
-def build(prog: _Program) -> tuple[Callable, str]:
+def build(prog: Program) -> tuple[Callable, str]:
     """(kernel, source) for the numpy backend; a program that never varies per sample runs the python kernel."""
     if not any(n.batched for n in prog.nodes) and not _find_param_maps(prog, {p: i for i, p in
                                                                              enumerate(prog.params)}):
-        source = _python_source(prog)
-        return _exec(source, "_kernel", _PY_NAMESPACE), source
+        source = python_source(prog)
+        return exec_source(source, "_kernel", PY_NAMESPACE), source
     consts: dict = {}
     source = _numpy_source(prog, consts)
-    kernel = _exec(source, "_kernel", {**_NAMESPACE, **consts})
+    kernel = exec_source(source, "_kernel", {**_NAMESPACE, **consts})
 
     def run(cols: list, n: int, P: list, seed: float, grad: bool, outs: list | None = None) -> tuple:
         with np.errstate(all="ignore"):
@@ -255,7 +255,7 @@ def build(prog: _Program) -> tuple[Callable, str]:
     return run, source
 
 
-def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
+def _find_groups(prog: Program, param_pos: dict) -> tuple[dict, list]:
     """Lift layers: dot nodes over the same batched inputs with parameter weights and bias."""
     member_of: dict = {}
     groups: list = []
@@ -267,11 +267,11 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
         ws = ops[1::2]
         xs = ops[2::2]
         bias = ops[0]
-        if not ws or not all(type(w) is _Node and w in param_pos for w in ws):
+        if not ws or not all(type(w) is Node and w in param_pos for w in ws):
             continue
-        if not all(type(x) is _Node and x.batched for x in xs):
+        if not all(type(x) is Node and x.batched for x in xs):
             continue
-        if not (type(bias) is float or (type(bias) is _Node and bias in param_pos)):
+        if not (type(bias) is float or (type(bias) is Node and bias in param_pos)):
             continue
         key = (tuple(id(x) for x in xs), type(bias) is float)
         layers.setdefault(key, []).append(n)
@@ -279,7 +279,7 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
         g = _Group(f"Z{len(groups)}", members, "dot")
         g.x_nodes = list(members[0].operands[2::2])
         g.w_idx = [param_pos[w] for m in members for w in m.operands[1::2]]
-        g.b = [param_pos[m.operands[0]] for m in members] if type(members[0].operands[0]) is _Node else \
+        g.b = [param_pos[m.operands[0]] for m in members] if type(members[0].operands[0]) is Node else \
             [m.operands[0] for m in members]
         groups.append(g)
         for j, m in enumerate(members):
@@ -288,7 +288,7 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
     consumers: dict = {}
     for n in prog.nodes:
         for o in n.operands:
-            if type(o) is _Node:
+            if type(o) is Node:
                 consumers.setdefault(o, []).append(n)
     k = 0
     while k < len(groups):
@@ -329,14 +329,14 @@ def _find_groups(prog: _Program, param_pos: dict) -> tuple[dict, list]:
             if chain.kind == "dot":
                 chain.w_idx = [param_pos[w] for m in chain.members for w in m.operands[1::2]]
                 chain.b = [param_pos[m.operands[0]] for m in chain.members] \
-                    if type(chain.members[0].operands[0]) is _Node else [m.operands[0] for m in chain.members]
+                    if type(chain.members[0].operands[0]) is Node else [m.operands[0] for m in chain.members]
                 chain = None
             else:
                 chain = chain.source
     return member_of, groups
 
 
-def _numpy_source(prog: _Program, consts: dict) -> str:
+def _numpy_source(prog: Program, consts: dict) -> str:
     param_pos = {p: i for i, p in enumerate(prog.params)}
 
     def const(idx: list) -> str:
@@ -383,14 +383,14 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         if n in member_of:
             continue
         for o in n.operands:
-            if type(o) is _Node and o in member_of:
+            if type(o) is Node and o in member_of:
                 column_read.add(o)
     for g in prog.guards:
         for s in (g.left, g.right):
-            if type(s) is _Node and s in member_of:
+            if type(s) is Node and s in member_of:
                 column_read.add(s)
     for s in [prog.root] + list(prog.aux):
-        if type(s) is _Node and s in member_of:
+        if type(s) is Node and s in member_of:
             column_read.add(s)
     # a dot group reading another group's columns in order reads its matrix
     for g in groups:
@@ -404,7 +404,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                     src = h.name
                     break
         if src is None:
-            src = f"_np.stack([{', '.join(_atom(x) for x in g.x_nodes)}], axis=1)"
+            src = f"_np.stack([{', '.join(atom(x) for x in g.x_nodes)}], axis=1)"
             column_read.update(x for x in g.x_nodes if x in member_of)
         g.source = src
 
@@ -415,7 +415,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
     def guard_lines(gs: list) -> list:
         out = []
         for g in gs:
-            cond = f"({_atom(g.left)} {g.op} {_atom(g.right)})"
+            cond = f"({atom(g.left)} {g.op} {atom(g.right)})"
             out.append(f"{ind}_ok &= {cond if g.outcome else '~' + cond}  # guard: the trace saw {g.outcome}")
         return out
 
@@ -458,13 +458,13 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         elif n in maps:
             L += _map_forward(maps[n], const, consts, ind)
         else:
-            ops = [_atom(o) for o in n.operands]
+            ops = [atom(o) for o in n.operands]
             if n.op == "sum":
-                L += _chunked_sum(n.name, "0.0", ops, ind)
+                L += chunked_sum(n.name, "0.0", ops, ind)
             elif n.op == "dot":
-                L += _chunked_sum(n.name, ops[0], [f"{ops[j]} * {ops[j + 1]}" for j in range(1, len(ops), 2)], ind)
+                L += chunked_sum(n.name, ops[0], [f"{ops[j]} * {ops[j + 1]}" for j in range(1, len(ops), 2)], ind)
             elif not n.batched:  # parameters only: Python floats (numpy scalars are slower), Python's errors
-                L.append(f"{ind}{n.name} = {_FORWARD[n.op].format(*ops)}")
+                L.append(f"{ind}{n.name} = {FORWARD[n.op].format(*ops)}")
             else:
                 L.append(f"{ind}{n.name} = {_NP_FORWARD[n.op].format(*ops)}")
             if n.op in _CHECKED and n.batched:
@@ -476,24 +476,24 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
         L.append(f"{ind}{ind}return None, None, _np.flatnonzero(~_ok).tolist()")
     if prog.aux:
         L.append(f"{ind}if _outs is not None:")
-        cols_ = ", ".join(f"_np.broadcast_to({_atom(a)}, (_n,)).tolist()" for a in prog.aux)
+        cols_ = ", ".join(f"_np.broadcast_to({atom(a)}, (_n,)).tolist()" for a in prog.aux)
         L.append(f"{ind}{ind}_outs.extend(zip(range(_n), zip({cols_})))")
-    if type(root) is _Node and root.batched:
+    if type(root) is Node and root.batched:
         L.append(f"{ind}_total = float({root.name}.sum())")
     else:
-        L.append(f"{ind}_total = float({_atom(root)}) * _n")
+        L.append(f"{ind}_total = float({atom(root)}) * _n")
     read: set = set()
     for n in prog.nodes:
         if n not in member_of and n not in map_member:
-            read.update(o for o in n.operands if type(o) is _Node)
+            read.update(o for o in n.operands if type(o) is Node)
             read.update(s[1] for _, s in n.contribs if s[0] == "dot")
     for g in prog.guards:
-        read.update(s for s in (g.left, g.right) if type(s) is _Node)
+        read.update(s for s in (g.left, g.right) if type(s) is Node)
     L[loaded:loaded] = [f"{ind}{p.name} = _P[{i}]" for p, i in param_pos.items() if p in read or p is root]
     nparams = len(prog.params)
     L.append(f"{ind}_G = _np.zeros({nparams})")
     # -- backward --
-    if type(root) is _Node and root.needs_grad:
+    if type(root) is Node and root.needs_grad:
         B = []
         written: set = set()  # positions of _G that backward lines before this one add to
         if any(g.kind == "dot" and (g.slice is not None or type(g.b[0]) is not float) for g in groups):
@@ -508,7 +508,7 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
 
         scalar_grads: list = []  # parameters with terms outside lifted layers: a Python float each
 
-        def add(target: _Node, term: str, child_batched: bool) -> None:
+        def add(target: Node, term: str, child_batched: bool) -> None:
             if target in param_pos:
                 s = f"float(_np.add.reduce({term}))" if child_batched else term
                 if target not in scalar_grads:
@@ -576,8 +576,8 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 else:
                     src = g.source
                     # the same local derivative as the elementwise form, on the matrix
-                    operands = (_Node(src.name, "", (), True, True, 0.0),) + ((g.slope,) if g.slope is not None else ())
-                    probe = _Node(g.name, g.kind, operands, True, True, 0.0)
+                    operands = (Node(src.name, "", (), True, True, 0.0),) + ((g.slope,) if g.slope is not None else ())
+                    probe = Node(g.name, g.kind, operands, True, True, 0.0)
                     local = _np_locals(probe, 0)
                     term = gm if local is None else f"{gm} * {local}"
                     if g.kind == "relu":  # a dead relu passes nothing on (not 0 * g)
@@ -595,14 +595,14 @@ def _numpy_source(prog: _Program, consts: dict) -> str:
                 if spec[0] == "one":
                     local = None
                 elif spec[0] == "dot":
-                    local = _atom(spec[1])
+                    local = atom(spec[1])
                 elif not n.batched:
-                    local = _py_local(n, spec)
+                    local = py_local(n, spec)
                 else:
                     local = _np_locals(n, spec[1])
                 term = gname if local is None else (f"-{gname}" if local == "-1.0" else f"{gname} * {local}")
                 if n.op == "relu":  # a dead relu passes nothing on (not 0 * g)
-                    a = _atom(n.operands[0])
+                    a = atom(n.operands[0])
                     term = f"(0.0 if {a} <= 0.0 else {gname})" if not n.batched else \
                         f"_np.where({a} <= 0.0, 0.0, {gname})"
                 if parent in member_of:
@@ -640,7 +640,7 @@ def _map_forward(pm: _ParamMap, const: Callable, consts: dict, ind: str) -> list
                 lines.append(f"{ind}{loaded[key]} = _Parr[{_positions(const, data)}]")
             pm.vectors.append(loaded[key])
         elif len(set(map(repr, data))) == 1:
-            pm.vectors.append(_atom(data[0]))
+            pm.vectors.append(atom(data[0]))
         else:
             name = f"_C{len(consts)}"
             consts[name] = np.array(data, dtype=float)
