@@ -207,8 +207,14 @@ def checked_backward(root: Value, seed: float) -> None:
         raise FloatingPointError(f"detect_anomaly: backward() was given grad={seed!r} (at {creation_site()})")
     from autograd_lite.functional import gradients  # here: functional imports the engine, which imports this
 
-    for node, g in gradients(root, seed).items():
-        node.grad += cast(float, g)  # one node at a time: an interrupt leaves each old or complete
+    totals = [(node, node.grad + cast(float, g)) for node, g in gradients(root, seed).items()]
+    try:
+        for node, total in totals:
+            node.grad = total
+    except BaseException:  # an interrupt during the stores: complete them (storing twice is harmless)
+        for node, total in totals:
+            node.grad = total
+        raise
 
 
 def anomaly_in_backward(node: Value, parent_index: int, value: float) -> FloatingPointError:

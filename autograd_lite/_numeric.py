@@ -19,7 +19,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 
-__all__ = ["checked_div", "checked_pow", "checked_exp", "checked_log", "checked_sqrt", "checked_trig",
+__all__ = ["checked_div", "checked_pow", "checked_exp", "checked_log", "checked_sqrt", "checked_sin",
+           "checked_cos",
            "ieee_div", "ieee_pow", "ieee_log", "sigmoid", "softplus"]
 
 _inf = math.inf
@@ -67,12 +68,21 @@ def checked_sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
-def checked_trig(f: Callable[[float], float], name: str, x: float) -> float:
-    """f(x) for math.sin or math.cos; ValueError naming the op at x = +-inf."""
+def _checked_trig(f: Callable[[float], float], name: str, x: float) -> float:
     try:
         return f(x)
     except ValueError:
         raise ValueError(f"{name}: math domain error, got x={x!r}") from None
+
+
+def checked_sin(x: float) -> float:
+    """sin(x); ValueError naming the op at x = +-inf."""
+    return _checked_trig(math.sin, "sin", x)
+
+
+def checked_cos(x: float) -> float:
+    """cos(x); ValueError naming the op at x = +-inf."""
+    return _checked_trig(math.cos, "cos", x)
 
 
 def ieee_div(a: float, b: float) -> float:

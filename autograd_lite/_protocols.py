@@ -154,10 +154,11 @@ class ValueProtocols:
         ancestors = engine.reverse_topological(cast("Value", self))
         ancestors.reverse()
         ancestors.pop()  # self
-        # ids, not nodes: an abandoned copy must not keep a graph alive, and a
-        # stale id can at worst make a node take the recursive path.
+        # ids, not nodes: an abandoned copy must not keep a graph alive.  Ancestors the
+        # copy already holds are never handed over, so _Handed, copied right after the
+        # list, drops their ids: a later copy must not mistake its root for one of them.
         _copying.pending = {id(node) for node in ancestors}
-        return (_new_value, (type(self), ancestors), state)
+        return (_new_value, (type(self), ancestors, _Handed()), state)
 
     def __copy__(self) -> ValueProtocols:
         """A node with the same data, grad, label and parents (the parents are shared)."""
@@ -180,9 +181,21 @@ class _Copying(threading.local):
 _copying = _Copying()
 
 
-def _new_value(cls: type[Value], ancestors: list[Value] | None = None) -> Value:
+def _new_value(cls: type[Value], ancestors: list[Value] | None = None, handed: None = None) -> Value:
     """pickle's and deepcopy's constructor (the ancestors are already rebuilt by then)."""
     return object.__new__(cls)
+
+
+class _Handed:
+    """Copied (or pickled) right after a node's ancestors: ends the handover by clearing the pending ids."""
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        _copying.pending.clear()
+        return (_nothing, ())
+
+
+def _nothing() -> None:
+    return None
 
 
 def _plain_number_error(what: str) -> TypeError:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable, Iterable
-from functools import partial
 from typing import TYPE_CHECKING, Any, NamedTuple, cast, final
 
 from autograd_lite import _modes
@@ -19,12 +18,13 @@ from autograd_lite._modes import detect_anomaly as detect_anomaly
 from autograd_lite._modes import is_anomaly_enabled as is_anomaly_enabled
 from autograd_lite._modes import is_grad_enabled as is_grad_enabled
 from autograd_lite._modes import no_grad as no_grad
+from autograd_lite._numeric import checked_cos as _cos
 from autograd_lite._numeric import checked_div as _div
 from autograd_lite._numeric import checked_exp as _exp
 from autograd_lite._numeric import checked_log as _log
 from autograd_lite._numeric import checked_pow as _pow
+from autograd_lite._numeric import checked_sin as _sin
 from autograd_lite._numeric import checked_sqrt as _sqrt
-from autograd_lite._numeric import checked_trig as _trig
 from autograd_lite._numeric import ieee_div as _fdiv
 from autograd_lite._numeric import ieee_log as _flog
 from autograd_lite._numeric import ieee_pow as _fpow
@@ -56,6 +56,17 @@ _RULES: dict[str, tuple[Callable[..., Any] | None, ...]] = {}
 
 
 # -- how a node records its parents, and the order backward walks them ----------------
+# A node's edges are stored inline, not in tuples: all ops but the n-ary ones have one
+# or two parents, and so a node takes 96 bytes (120 with its float) instead of ~200.
+#   _a, _da   first parent, and d(node)/d(_a) as a float            (None: a leaf)
+#   _b, _db   second parent and its local derivative (_b None: one parent; then
+#             _db keeps the op's number operand, if any: the exponent of x ** 3,
+#             the c of c - x ("rsub"), leaky_relu's slope)
+#   n-ary     (record: nary.sum and nary.dot, custom primitives, and relu at x <= 0,
+#             with no derivative: see relu): _a is the tuple of parents, _da the
+#             tuple of local derivatives; _b and _db hold what the op kept.
+# Only this module names these slots; others read nodes through node_info(), parents
+# and reverse_topological().
 
 def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) -> Value:
     """Make an op's output node.  Ops call this, not Value(), to skip input checks."""
@@ -70,8 +81,7 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) 
         out._b = b
         out._db = db
         return out
-    # Some thread has a mode on; this thread's own modes decide.
-    if not is_grad_enabled():  # no_grad: a leaf, recording nothing
+    if not is_grad_enabled():  # (some thread has a mode on) no_grad in this one: a leaf, recording nothing
         out.op = ""
         out._a = out._da = out._b = out._db = None
         return out
@@ -79,6 +89,9 @@ def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) 
     out._a, out._da, out._b, out._db = a, da, b, db
     _modes.watch_node(out)  # detect_anomaly: where it was made, and an error for a NaN or inf
     return out
+
+
+_EMIT = object()  # stack marker for reverse_topological
 
 
 def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Value]:
@@ -122,15 +135,12 @@ def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Valu
     return order
 
 
-_EMIT = object()  # stack marker for reverse_topological
-
-
 @final  # subclassing is refused at run time too (see __init_subclass__)
 class Value(ValueProtocols):
     """A scalar that remembers how it was computed, for reverse-mode autodiff.
 
-    ``data`` is the float value, ``grad`` the derivative of the last
-    ``backward()`` root with respect to this value (0.0 until a backward reaches
+    ``data`` is the float value, ``grad`` the derivative of ``backward()``'s
+    root with respect to this value, summed over calls (0.0 until one reaches
     it), ``label`` a name for drawings, ``op`` the op that made it ("" for a
     leaf) and ``parents`` the Values it was computed from (duplicates kept:
     ``a * a`` has two).
@@ -142,21 +152,10 @@ class Value(ValueProtocols):
     (5.0, 4.0)
     """
 
-    # Edges are stored inline, not in tuples: all ops but the n-ary ones have one
-    # or two parents, and without tuples a node takes 120 bytes instead of ~200.
-    #   _a, _da   first parent, and d(self)/d(_a) as a float      (None: a leaf)
-    #   _b, _db   second parent and its local derivative (_b None: one parent;
-    #             then _db keeps the op's number operand, if any: the exponent
-    #             of x ** 3, the c of c - x ("rsub"), leaky_relu's slope)
-    #   n-ary ops (record: nary.sum and nary.dot, custom primitives): _a is
-    #             the tuple of parents and _da the tuple of local derivatives;
-    #             _b and _db hold what the op kept (see record).
-    # Only this module reads these slots; every other module calls node_info().
-    __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")
+    __slots__ = ("data", "grad", "label", "op", "_a", "_da", "_b", "_db")  # _a.._db: see _node
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
-        # The hot paths test `type(x) is Value`; a subclass would silently take the
-        # slow, constant-operand path.  Compose (hold a Value) instead.
+        # the hot paths test `type(x) is Value`: a subclass would silently take the number path
         raise TypeError("Value is not designed to be subclassed; wrap a Value in your own class instead")
 
     def __init__(self, data: float, label: str = "") -> None:
@@ -228,14 +227,10 @@ class Value(ValueProtocols):
             for node, total in totals:
                 node.grad = total
         except BaseException:
-            if totals is None:  # undo
-                for node in order:
-                    node.grad = 0.0
-                for node, g in saved:
-                    node.grad = g
-            else:  # complete (storing twice is harmless)
-                for node, total in totals:
-                    node.grad = total
+            if totals is None:  # undo: every grad back to its earlier value (0.0 unless set aside)
+                totals = [(node, 0.0) for node in order] + saved
+            for node, total in totals:  # or complete the stores (storing twice is harmless)
+                node.grad = total
             raise
 
     def zero_grad(self) -> None:
@@ -245,7 +240,8 @@ class Value(ValueProtocols):
 
     # -- arithmetic: + - * / ** and unary -, abs -------------------------------
     # Plain numbers are accepted on either side; they become operands, not nodes.
-    # add, sub and mul are the hot path: their derivatives are written inline.
+    # add, sub and mul are the hot path: their derivatives are written inline; the
+    # others call the rules (_d_*) and builders (_divide, _power) after this class.
 
     def __add__(self, other: Value | float) -> Value:
         if type(other) is Value:
@@ -370,6 +366,10 @@ def _minus_one(*_: Any) -> float:
     return -1.0
 
 
+def _data(x: Any) -> float:
+    return x.data if type(x) is Value else float(x)
+
+
 _RULES["add"] = (_one, _one)
 _RULES["sub"] = (_one, _minus_one)
 _RULES["rsub"] = (None, _minus_one)
@@ -465,8 +465,21 @@ sqrt = _elementwise("sqrt", _sqrt, lambda x, out: _divide(0.5, out), "x ** 0.5; 
 tanh = _elementwise("tanh", math.tanh, lambda x, out: 1.0 - out * out, "Hyperbolic tangent.")
 sigmoid = _elementwise("sigmoid", _sigmoid, lambda x, out: out * (1.0 - out), "1 / (1 + e**-x), never overflows.")
 softplus = _elementwise("softplus", _softplus, lambda x, out: sigmoid(x), "log(1 + e**x), never overflows.")
-sin = _elementwise("sin", partial(_trig, math.sin, "sin"), lambda x, out: cos(x), "Sine (x in radians).")
-cos = _elementwise("cos", partial(_trig, math.cos, "cos"), lambda x, out: -sin(x), "Cosine (x in radians).")
+sin = _elementwise("sin", _sin, lambda x, out: cos(x), "Sine (x in radians).")
+cos = _elementwise("cos", _cos, lambda x, out: -sin(x), "Cosine (x in radians).")
+
+
+# -- the kinks as module functions: on Values and on plain numbers ------------------
+relu = _function("relu", Value.relu, lambda x: 0.0 if x <= 0.0 else x, "max(x, 0); NaN stays NaN.")
+abs = _function("abs", Value.__abs__, math.fabs, "abs'(0) = 0, as in PyTorch.")  # shadows the builtin, as torch.abs
+
+
+def leaky_relu(x: Any, slope: float = 0.01) -> Any:
+    """leaky_relu(x, slope): ``x.leaky_relu(slope)`` for a Value; a float for a number."""
+    if type(x) is Value:
+        return x.leaky_relu(slope)
+    x, slope = to_float(x, "leaky_relu()"), to_float(slope, "leaky_relu slope")  # both checked, as for a Value
+    return x if x > 0.0 else slope * x
 
 
 def _divide(a: Any, b: Any, out: float | None = None) -> Any:
@@ -505,29 +518,6 @@ def _logarithm(x: Any) -> Any:
     out = _flog(x.data)
     rule = cast(Callable[[float, float], float], _RULES["log"][0])  # log's own rule, from its row
     return _node(out, "log", x, rule(x.data, out))
-
-
-def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, ...]:
-    """The local derivatives of node toward its parents, from the op's rule: floats (what
-    the forward stored, bit for bit), or Values with ``create_graph=True``, so that a
-    gradient built from them can be differentiated again.
-
-    >>> x = Value(4.0)
-    >>> local_derivatives(x * x), local_derivatives(x.sqrt())
-    ((4.0, 4.0), (0.25,))
-    """
-    info = node_info(node)
-    op, operands = info.op, info.operands
-    if not op:
-        return ()
-    if op == "mask":
-        return (0.0,)
-    nary = _NARY.get(op)
-    if nary is not None:
-        partials = nary[1](node._a, node._da, node._b, node._db)
-        return partials if create_graph else tuple(_data(p) for p in partials)
-    args, out = (operands, node) if create_graph else (tuple(_data(o) for o in operands), node.data)
-    return tuple(p(*args, out) for p, o in zip(_RULES[op], operands) if type(o) is Value)  # type: ignore[misc]
 
 
 def register_rule(op: str, partials: tuple[Callable[..., Any] | None, ...]) -> None:
@@ -592,7 +582,7 @@ _NUMBER_FIRST = frozenset({"rsub", "rdiv", "rpow"})
 def node_info(v: Value) -> NodeInfo:
     """What ``v`` was computed from: its op, parents, local derivatives and operands.
 
-    The one way other modules (checks, drawings, the compiler) read a node.
+    How other modules (checks, drawings, the compiler) read what a node records.
     Operands, by op: ``x + 3`` gives ``(x, 3.0)``; ``3 - x`` is op "rsub" with
     ``(3.0, x)`` (as are "rdiv" and "rpow"); ``x.leaky_relu(s)`` ``(x, s)``;
     ``sum(items)`` the items (``0.0 + i0 + i1 + ...``); ``dot(ws, xs, b)``
@@ -611,7 +601,7 @@ def node_info(v: Value) -> NodeInfo:
         if _blocks(v):  # relu at x <= 0 (see relu): derivative 0, operand x
             return NodeInfo(op, a, (0.0,), a)
         nary = _NARY.get(op)  # sum and dot say how to read what they kept; a custom primitive kept its arguments
-        operands = v._b if nary is None else nary[0](a, v._da, v._b, v._db)
+        operands = (a if v._b is None else v._b) if nary is None else nary[0](a, v._da, v._b, v._db)
         return NodeInfo(op, a, v._da, operands)
     b = v._b
     if b is not None:
@@ -622,6 +612,29 @@ def node_info(v: Value) -> NodeInfo:
     return NodeInfo(op, (a,), (v._da,), (c, a) if op in _NUMBER_FIRST else (a, c))
 
 
+def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, ...]:
+    """The local derivatives of node toward its parents, from the op's rule: floats (what
+    the forward stored, bit for bit), or Values with ``create_graph=True``, so that a
+    gradient built from them can be differentiated again.
+
+    >>> x = Value(4.0)
+    >>> local_derivatives(x * x), local_derivatives(x.sqrt())
+    ((4.0, 4.0), (0.25,))
+    """
+    info = node_info(node)
+    op, operands = info.op, info.operands
+    if not op:
+        return ()
+    if op == "mask":
+        return (0.0,)
+    nary = _NARY.get(op)
+    if nary is not None:
+        partials = nary[1](node._a, node._da, node._b, node._db)
+        return partials if create_graph else tuple(_data(p) for p in partials)
+    args, out = (operands, node) if create_graph else (tuple(_data(o) for o in operands), node.data)
+    return tuple(p(*args, out) for p, o in zip(_RULES[op], operands) if type(o) is Value)  # type: ignore[misc]
+
+
 def argument_slot(x: Value) -> Value:
     """A new node equal to x with x as its parent (op "id"): the functional API's argument slot."""
     return _node(x.data, "id", x, 1.0)
@@ -630,20 +643,3 @@ def argument_slot(x: Value) -> Value:
 def _blocks(node: Value) -> bool:
     """True for a kink whose zero derivative stops every gradient (relu at x <= 0; see relu)."""
     return type(node._a) is tuple and not node._da and bool(node._a)
-
-
-def _data(x: Any) -> float:
-    return x.data if type(x) is Value else float(x)
-
-
-# -- the kinks as module functions: on Values and on plain numbers ------------------
-relu = _function("relu", Value.relu, lambda x: 0.0 if x <= 0.0 else x, "max(x, 0); NaN stays NaN.")
-abs = _function("abs", Value.__abs__, math.fabs, "abs'(0) = 0, as in PyTorch.")  # shadows the builtin, as torch.abs
-
-
-def leaky_relu(x: Any, slope: float = 0.01) -> Any:
-    """leaky_relu(x, slope): ``x.leaky_relu(slope)`` for a Value; a float for a number."""
-    if type(x) is Value:
-        return x.leaky_relu(slope)
-    x = to_float(x, "leaky_relu()")
-    return x if x > 0.0 else to_float(slope, "leaky_relu slope") * x

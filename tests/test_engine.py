@@ -218,6 +218,14 @@ def test_module_functions_work_on_plain_numbers_with_the_same_errors():
         al.exp("1")
 
 
+def test_leaky_relu_checks_its_slope_on_either_side_of_zero_for_numbers_as_for_values():
+    for x in (-1.0, 1.0):
+        with pytest.raises(TypeError, match="leaky_relu slope"):
+            al.leaky_relu(x, "0.1")
+        with pytest.raises(TypeError, match="leaky_relu slope"):
+            Value(x).leaky_relu("0.1")
+
+
 # -- depth, determinism, memory --------------------------------------------------------
 
 def test_a_100k_deep_chain_under_the_default_recursion_limit():

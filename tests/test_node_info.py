@@ -203,3 +203,10 @@ def test_functional_slot_and_no_grad():
     with al.no_grad():
         y = outer * 2
     assert node_info(y) == NodeInfo("", (), (), ())
+
+
+def test_a_recorded_node_that_kept_nothing_reports_its_parents_as_operands():
+    x, y = Value(2.0), Value(3.0)
+    out = al.engine.record(5.0, "my_add", (x, y), (1.0, 1.0))
+    info = node_info(out)
+    assert info.operands == (x, y) and info.parents == (x, y) and info.local_grads == (1.0, 1.0)

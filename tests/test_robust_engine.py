@@ -421,6 +421,18 @@ def test_deep_graphs_copy_and_pickle_at_any_depth(how):
     assert _shape(c) == _shape(y)
 
 
+@pytest.mark.parametrize("how", ["deepcopy", "pickle"])
+def test_copying_a_graph_and_then_a_node_inside_it_works_at_any_depth(how):
+    # The first copy reaches the middle's ancestors twice (from mid and from end); the second
+    # starts at mid, which the first copy had listed for handover but found already copied.
+    y, x = _deep_chain(3000)
+    mid = reverse_topological(y)[1500]
+    copied = copy.deepcopy if how == "deepcopy" else (lambda v: pickle.loads(pickle.dumps(v)))
+    first_mid, first_end = copied([mid, y])
+    again = copied(mid)
+    assert _shape(again) == _shape(mid) == _shape(first_mid) and _shape(first_end) == _shape(y)
+
+
 def test_copies_keep_shared_nodes_shared():
     a = Value(2.0, label="a")
     b = a * a
