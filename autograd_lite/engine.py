@@ -69,7 +69,15 @@ _RULES: dict[str, tuple[Callable[..., Any] | None, ...]] = {}
 # and reverse_topological().
 
 def _node(data: float, op: str, a: Any, da: Any, b: Any = None, db: Any = None) -> Value:
-    """Make an op's output node.  Ops call this, not Value(), to skip input checks."""
+    """Make an op's output node.  Ops call this, not Value(), to skip input checks.
+
+    Ops made outside this module call it as ``record``, with the n-ary layout:
+    ``record(data, op, parents, local_grads, kept, more)``, tuples aligned.
+
+    >>> x = Value(2.0)
+    >>> y = record(6.0, "triple", (x,), (3.0,), (x,)); y.backward(); x.grad
+    3.0
+    """
     out = _new(Value)
     out.data = data
     out.grad = 0.0
@@ -532,20 +540,12 @@ def rule_ops() -> frozenset[str]:
     return frozenset(_RULES) | frozenset(_NARY)
 
 
-def record(data: float, op: str, parents: tuple[Any, ...], local_grads: tuple[Any, ...],
-           kept: Any = None, more: Any = None) -> Value:
-    """Record one node with any number of parents, made by an op outside this module.
-
-    ``parents`` and ``local_grads`` (aligned tuples) are all backward needs.
-    node_info reports ``kept`` as the operands (custom.primitive keeps every
-    argument), unless the op told it how to read ``kept`` and ``more`` with
-    ``register_nary`` (nary.py's sum and dot keep less, to stay fast).
-
-    >>> x = Value(2.0)
-    >>> y = record(6.0, "triple", (x,), (3.0,), (x,)); y.backward(); x.grad
-    3.0
-    """
-    return _node(data, op, parents, local_grads, kept, more)
+# Ops made outside this module (nary's sum and dot, custom primitives) record their nodes
+# with record(data, op, parents, local_grads, kept, more): _node itself, as a wrapper
+# would cost every neuron a call.  node_info reports `kept` as the operands (a custom
+# primitive keeps every argument) unless the op said how to read kept and more with
+# register_nary (sum and dot keep less, to stay fast).
+record = _node
 
 
 # op -> (operands, partials): how to read an n-ary op's node (see register_nary)

@@ -71,13 +71,12 @@ class MadeAtImport(griffe.Extension):
             doc = getattr(getattr(autograd_lite.engine.Value, name, None), "__doc__", None)
             if member.docstring is None and not name.startswith("_") and doc:
                 member.docstring = griffe.Docstring(doc, parent=member)
-        # The module functions the same table makes (exp(x), ...), and relu(x) and abs(x), are
-        # assignments in the source; on the site they are functions, with the live docstring.
+        # The module functions the same table makes (exp(x), ...), relu(x), abs(x) and record(...)
+        # are assignments in the source; on the site they are functions, with the live docstring.
         engine = pkg["engine"]
-        for name in autograd_lite.engine.__all__ + ["abs"]:
-            live = getattr(autograd_lite.engine, name)
-            member = engine.members.get(name)
-            if member is None or not member.is_attribute or not inspect.isfunction(live):
+        for name, member in list(engine.members.items()):
+            live = getattr(autograd_lite.engine, name, None)
+            if name.startswith("_") or member.is_alias or not member.is_attribute or not inspect.isfunction(live):
                 continue
             parameters = [griffe.Parameter(p.name, kind=griffe.ParameterKind[p.kind.name.lower()])
                           for p in inspect.signature(live).parameters.values()]
