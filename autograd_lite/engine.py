@@ -61,10 +61,11 @@ _RULES: dict[str, tuple[Callable[..., Any] | None, ...]] = {}
 #   _a, _da   first parent, and d(node)/d(_a) as a float            (None: a leaf)
 #   _b, _db   second parent and its local derivative (_b None: one parent; then
 #             _db keeps the op's number operand, if any: the exponent of x ** 3,
-#             the c of c - x ("rsub"), leaky_relu's slope)
-#   n-ary     (record: nary.sum and nary.dot, custom primitives, and relu at x <= 0,
-#             with no derivative: see relu): _a is the tuple of parents, _da the
-#             tuple of local derivatives; _b and _db hold what the op kept.
+#             the c of c - x ("rsub"), leaky_relu's slope).  With _a None, _b is
+#             the parent of a relu at x <= 0: an edge backward skips (see relu).
+#   n-ary     (record: nary.sum and nary.dot, custom primitives): _a is the tuple
+#             of parents, _da the tuple of local derivatives; _b and _db hold what
+#             the op kept.
 # Only this module names these slots; others read nodes through node_info(), parents
 # and reverse_topological().
 
@@ -128,6 +129,9 @@ def reverse_topological(root: Value, stop_at: Iterable[Value] = ()) -> list[Valu
         stack.append(_EMIT)
         a = node._a
         if a is None:
+            a = node._b  # a relu's stopped edge (see relu); None for a leaf
+            if a is not None and a not in seen:
+                stack.append(a)
             continue
         if type(a) is tuple:
             for p in a:
@@ -183,7 +187,7 @@ class Value(ValueProtocols):
         """The Values this one was computed from, in operand order (a tuple)."""
         a = self._a
         if a is None:
-            return ()
+            return () if self._b is None else (self._b,)
         if type(a) is tuple:
             return a
         return (a,) if self._b is None else (a, self._b)
@@ -212,7 +216,10 @@ class Value(ValueProtocols):
         # contribution: it sets earlier grads aside and adds them back at the end.  An
         # exception (Ctrl-C, say) may come at any line: every .grad is then left as it
         # was, or, once the final stores have begun, as this call completes it.
-        saved = [(node, node.grad) for node in order if node.grad]
+        saved = []  # (a loop: under Python 3.11 a comprehension here measured slower)
+        for node in order:
+            if node.grad:
+                saved.append((node, node.grad))
         totals = None
         try:
             for node, _ in saved:
@@ -345,9 +352,9 @@ class Value(ValueProtocols):
         """
         x = self.data
         if x <= 0.0:
-            # recorded with no local derivative (a one-parent n-ary node): backward
-            # adds nothing along the edge, at no cost to other nodes
-            return _node(0.0, "relu", (self,), ())
+            # recorded with no local derivative (the parent in _b, _a None): backward
+            # skips the node as it skips a leaf, and traversals still see the parent
+            return _node(0.0, "relu", None, None, self)
         return _node(x, "relu", self, 1.0)  # NaN included: it propagates, as in PyTorch
 
     def leaky_relu(self, slope: float = 0.01) -> Value:
@@ -596,10 +603,9 @@ def node_info(v: Value) -> NodeInfo:
     a = v._a
     op = v.op
     if a is None:
-        return NodeInfo(op, (), (), ())
+        b = v._b  # None for a leaf; else a relu at x <= 0 (see relu): derivative 0, operand x
+        return NodeInfo(op, (), (), ()) if b is None else NodeInfo(op, (b,), (0.0,), (b,))
     if type(a) is tuple:  # n-ary
-        if _blocks(v):  # relu at x <= 0 (see relu): derivative 0, operand x
-            return NodeInfo(op, a, (0.0,), a)
         nary = _NARY.get(op)  # sum and dot say how to read what they kept; a custom primitive kept its arguments
         operands = (a if v._b is None else v._b) if nary is None else nary[0](a, v._da, v._b, v._db)
         return NodeInfo(op, a, v._da, operands)
@@ -638,8 +644,3 @@ def local_derivatives(node: Value, *, create_graph: bool = False) -> tuple[Any, 
 def argument_slot(x: Value) -> Value:
     """A new node equal to x with x as its parent (op "id"): the functional API's argument slot."""
     return _node(x.data, "id", x, 1.0)
-
-
-def _blocks(node: Value) -> bool:
-    """True for a kink whose zero derivative stops every gradient (relu at x <= 0; see relu)."""
-    return type(node._a) is tuple and not node._da and bool(node._a)
