@@ -20,8 +20,7 @@ import math
 from collections.abc import Callable
 
 __all__ = ["checked_div", "checked_pow", "checked_exp", "checked_log", "checked_sqrt", "checked_sin",
-           "checked_cos",
-           "ieee_div", "ieee_pow", "ieee_log", "sigmoid", "softplus"]
+           "checked_cos", "ieee_div", "ieee_pow", "ieee_log", "sigmoid", "softplus"]
 
 _inf = math.inf
 _nan = math.nan
@@ -68,21 +67,20 @@ def checked_sqrt(x: float) -> float:
     return math.sqrt(x)
 
 
-def _checked_trig(f: Callable[[float], float], name: str, x: float) -> float:
-    try:
-        return f(x)
-    except ValueError:
-        raise ValueError(f"{name}: math domain error, got x={x!r}") from None
+def _checked_trig(f: Callable[[float], float], name: str) -> Callable[[float], float]:
+    def checked(x: float) -> float:
+        try:
+            return f(x)
+        except ValueError:
+            raise ValueError(f"{name}: math domain error, got x={x!r}") from None
+
+    checked.__name__ = checked.__qualname__ = f"checked_{name}"
+    checked.__doc__ = f"{name}(x); ValueError naming the op at x = +-inf."
+    return checked
 
 
-def checked_sin(x: float) -> float:
-    """sin(x); ValueError naming the op at x = +-inf."""
-    return _checked_trig(math.sin, "sin", x)
-
-
-def checked_cos(x: float) -> float:
-    """cos(x); ValueError naming the op at x = +-inf."""
-    return _checked_trig(math.cos, "cos", x)
+checked_sin = _checked_trig(math.sin, "sin")
+checked_cos = _checked_trig(math.cos, "cos")
 
 
 def ieee_div(a: float, b: float) -> float:
