@@ -7,6 +7,7 @@ Each primitive states its derivative once, as a rule written with functions
 that take floats and Values alike: the forward calls it with floats (first
 order), ``grad(grad(f))`` and ``hessian`` with Values (every higher order).
 """
+
 from __future__ import annotations
 
 import math
