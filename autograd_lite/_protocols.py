@@ -76,8 +76,10 @@ class ValueProtocols:
         micrograd's lecture runs these by hand, root first; in reverse topological
         order they add exactly what ``backward()`` adds.  A leaf does nothing.
         """
+        from autograd_lite.functional import stops_gradient  # here: functional imports the engine, which imports this
+
         info = engine.node_info(cast("Value", self))
-        if info.op == "relu" and info.local_grads == (0.0,):  # a dead relu passes nothing on, as in backward()
+        if stops_gradient(info):  # a dead relu passes nothing on, as in backward()
             return
         g = self.grad
         for p, d in zip(info.parents, info.local_grads):

@@ -149,7 +149,7 @@ def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = Fa
         if g is None:
             continue
         info = node_info(node)
-        if not info.parents or _blocked(info):
+        if not info.parents or stops_gradient(info):
             continue
         local = local_derivatives(node, create_graph=True) if create_graph else info.local_grads
         for i, (p, d) in enumerate(zip(info.parents, local)):
@@ -160,8 +160,8 @@ def gradients(root: Value, seed: float | Value = 1.0, *, create_graph: bool = Fa
     return grads
 
 
-def _blocked(info: NodeInfo) -> bool:
-    # A relu at x <= 0 passes nothing on, not even 0 * inf = nan, as backward() and PyTorch do.
+def stops_gradient(info: NodeInfo) -> bool:
+    """True for a relu at x <= 0: it passes nothing on, not even 0 * inf = nan, as backward() and PyTorch."""
     return info.op == "relu" and info.local_grads[0] == 0.0
 
 
